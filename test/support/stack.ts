@@ -1,0 +1,216 @@
+// Test helpers that drive the local stack (scripts/stack.sh) and read its servers.
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { PROMETHEUS_URL, PUSHGATEWAY_ADDRS, PUSHGATEWAY_PORT } from './stack-config';
+import { parseSampleValue, parseTextFormat, type Sample } from './text-format';
+
+export type { Sample } from './text-format';
+
+const STACK_SCRIPT = resolve(__dirname, '../../scripts/stack.sh');
+// A paused (black-holed) Pushgateway never answers: no request may wait forever.
+const HTTP_TIMEOUT_MS = 5_000;
+
+/** Runs `bash scripts/stack.sh ...args` and returns its output; throws with its stderr on failure. */
+export async function stackCommand(...args: string[]): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)('bash', [STACK_SCRIPT, ...args], {
+      timeout: 120_000,
+    });
+    return stdout;
+  } catch (e) {
+    const { stderr, message } = e as { stderr?: string; message: string };
+    throw new Error(`scripts/stack.sh ${args.join(' ')} failed: ${stderr?.trim() || message}`);
+  }
+}
+
+function gatewayNumber(i: number): string {
+  if (!Number.isInteger(i) || i < 0 || i >= PUSHGATEWAY_ADDRS.length) {
+    throw new Error(`Pushgateway index must be 0..${PUSHGATEWAY_ADDRS.length - 1}, got ${i}`);
+  }
+  return String(i + 1); // the script counts from 1
+}
+
+/** Stops Pushgateway i (0-based); its pushed metrics are lost. */
+export async function stopPushgateway(i: number): Promise<void> {
+  await stackCommand('pg-stop', gatewayNumber(i));
+}
+
+/** Starts Pushgateway i (0-based), empty, and waits until it is ready. */
+export async function startPushgateway(i: number): Promise<void> {
+  await stackCommand('pg-start', gatewayNumber(i));
+}
+
+/** SIGSTOPs Pushgateway i (0-based): it still accepts connections but never answers. */
+export async function pausePushgateway(i: number): Promise<void> {
+  await stackCommand('pg-pause', gatewayNumber(i));
+}
+
+/** SIGCONTs Pushgateway i (0-based) and waits until it answers again. */
+export async function resumePushgateway(i: number): Promise<void> {
+  await stackCommand('pg-resume', gatewayNumber(i));
+}
+
+/** Makes the headless name answer exactly these IPv4/IPv6 addresses; none gives NXDOMAIN. */
+export async function setDnsAnswer(addrs: string[]): Promise<void> {
+  await stackCommand('dns-set', ...addrs);
+}
+
+/** Makes the headless name answer the three Pushgateway addresses again. */
+export async function resetDns(): Promise<void> {
+  await stackCommand('dns-reset');
+}
+
+/** Stops dnsmasq: queries to DNS_SERVER then time out. */
+export async function stopDns(): Promise<void> {
+  await stackCommand('dns-stop');
+}
+
+/** Starts dnsmasq, answering what the last setDnsAnswer/resetDns set. */
+export async function startDns(): Promise<void> {
+  await stackCommand('dns-start');
+}
+
+function gatewayUrl(addr: string, path: string): string {
+  const host = addr.includes(':') ? `[${addr}]` : addr;
+  return `http://${host}:${PUSHGATEWAY_PORT}${path}`;
+}
+
+async function request(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+}
+
+async function expectOk(response: Response, what: string): Promise<void> {
+  if (!response.ok) {
+    throw new Error(`${what}: HTTP ${response.status} ${(await response.text()).trim()}`);
+  }
+}
+
+/** Deletes every group on every Pushgateway, so a test starts from empty gateways. */
+export async function wipeAllPushgateways(): Promise<void> {
+  await Promise.all(
+    PUSHGATEWAY_ADDRS.map(async (addr) => {
+      const url = gatewayUrl(addr, '/api/v1/admin/wipe');
+      await expectOk(await request(url, { method: 'PUT' }), `wipe ${addr}`);
+    }),
+  );
+}
+
+/** Reads and parses everything a Pushgateway serves on /metrics, its own metrics included. */
+export async function readPushgateway(addr: string): Promise<Sample[]> {
+  const url = gatewayUrl(addr, '/metrics');
+  const response = await request(url);
+  await expectOk(response, `GET ${url}`);
+  return parseTextFormat(await response.text());
+}
+
+/**
+ * Value of the one sample with this name and (at least) these labels, or undefined;
+ * throws when several match, since the test then does not say which one it means.
+ */
+export function findSample(
+  samples: Sample[],
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  const matches = samples.filter(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
+  if (matches.length > 1) {
+    throw new Error(`${matches.length} samples match ${name} ${JSON.stringify(labels)}`);
+  }
+  return matches[0]?.value;
+}
+
+/** Runs an instant PromQL query; throws when Prometheus answers with an error. */
+export async function queryPrometheus(
+  expr: string,
+): Promise<Array<{ metric: Record<string, string>; value: number }>> {
+  const url = `${PROMETHEUS_URL}/api/v1/query?query=${encodeURIComponent(expr)}`;
+  const response = await request(url);
+  const body = (await response.json()) as {
+    status: string;
+    error?: string;
+    errorType?: string;
+    data?: { resultType: string; result: unknown };
+  };
+  if (body.status !== 'success' || !body.data) {
+    throw new Error(`query ${expr}: ${body.errorType ?? response.status}: ${body.error ?? ''}`);
+  }
+  const { resultType, result } = body.data;
+  if (resultType === 'scalar') {
+    return [{ metric: {}, value: parseSampleValue((result as [number, string])[1]) }];
+  }
+  if (resultType !== 'vector') {
+    throw new Error(`query ${expr}: expected an instant vector, got ${resultType}`);
+  }
+  return (result as Array<{ metric: Record<string, string>; value: [number, string] }>).map(
+    (r) => ({ metric: r.metric, value: parseSampleValue(r.value[1]) }),
+  );
+}
+
+/**
+ * Calls fn every intervalMs until it returns something other than undefined, and returns
+ * that; throws `timed out waiting for <what>` with the last error once timeoutMs is over.
+ */
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined>,
+  {
+    timeoutMs = 10_000,
+    intervalMs = 100,
+    what,
+  }: { timeoutMs?: number; intervalMs?: number; what: string },
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'last result: undefined';
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value !== undefined) return value;
+      last = 'last result: undefined';
+    } catch (e) {
+      last = `last error: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`timed out waiting for ${what} after ${timeoutMs} ms (${last})`);
+    }
+    await new Promise((done) => setTimeout(done, intervalMs));
+  }
+}
+
+// Pushgateway group path: /job/<job>/<label>/<value>...; a value with a '/', or an
+// empty one, must be base64url-encoded (`<label>@base64/<value>`).
+function groupPath(job: string, groupingLabels: Record<string, string>): string {
+  const segment = (name: string, value: string) =>
+    value === '' || value.includes('/')
+      ? `${name}@base64/${Buffer.from(value).toString('base64url') || '='}`
+      : `${name}/${encodeURIComponent(value)}`;
+  return [['job', job], ...Object.entries(groupingLabels)]
+    .map(([name, value]) => segment(name, value))
+    .join('/');
+}
+
+/** Deletes the group of this job and exactly these grouping labels from one Pushgateway. */
+export async function deletePushgatewayGroup(
+  addr: string,
+  job: string,
+  groupingLabels: Record<string, string> = {},
+): Promise<void> {
+  const url = gatewayUrl(addr, `/metrics/${groupPath(job, groupingLabels)}`);
+  await expectOk(await request(url, { method: 'DELETE' }), `DELETE ${url}`);
+}
+
+/**
+ * PUTs text-format `body` as is to `/metrics/<jobPath>` (e.g. `job/app/instance/pod-1`),
+ * replacing that group; returns the HTTP status. The body must end with a newline.
+ */
+export async function pushRaw(addr: string, jobPath: string, body: string): Promise<number> {
+  const url = gatewayUrl(addr, `/metrics/${jobPath.replace(/^\/+/, '')}`);
+  const response = await request(url, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'text/plain; version=0.0.4' },
+    body,
+  });
+  await response.arrayBuffer(); // let the connection go back to the pool
+  return response.status;
+}
