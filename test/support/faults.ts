@@ -1,0 +1,108 @@
+// Helpers shared by the fault tests (test/integration/faults-*.test.ts): a Nest app context
+// with the metrics module, a Logger that captures every line, and a restore step that puts
+// the stack back as the other test files expect it.
+import { Module, type DynamicModule, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import {
+  MetricsManager,
+  MetricsPusher,
+  NubiumMetricsModule,
+  type MetricsModuleOptions,
+} from '../../lib';
+import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from './stack-config';
+import { resetDns, resumePushgateway, startDns, startPushgateway, stackCommand } from './stack';
+
+/** Options every fault test starts from: the local headless name and dnsmasq, pushes by hand. */
+export const STACK_OPTIONS: MetricsModuleOptions = {
+  serviceName: HEADLESS_NAME,
+  dnsServers: [DNS_SERVER],
+  dnsTimeoutMs: 500,
+  pushRateSeconds: 3600,
+  pushTimeoutMs: 1000,
+  shutdownTimeoutMs: 2000,
+};
+
+/** One captured log line. */
+export interface LogLine {
+  level: string;
+  context: string;
+  message: string;
+}
+
+/** A Nest logger keeping every line in `lines`, so tests can read what was logged. */
+export class CapturingLogger implements LoggerService {
+  readonly lines: LogLine[] = [];
+  private add(level: string, message: unknown, rest: unknown[]): void {
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : '';
+    this.lines.push({ level, context, message: typeof message === 'string' ? message : String(message) });
+  }
+  log(message: unknown, ...rest: unknown[]): void {
+    this.add('log', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.add('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.add('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.add('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.add('verbose', message, rest);
+  }
+  /** Every captured line as one text, for "never appears in the logs" checks. */
+  text(): string {
+    return this.lines.map((l) => `${l.level} [${l.context}] ${l.message}`).join('\n');
+  }
+}
+
+/** A running app context with the metrics module and its captured logs. */
+export interface MetricsApp {
+  app: INestApplicationContext;
+  manager: MetricsManager;
+  pusher: MetricsPusher;
+  logs: CapturingLogger;
+}
+
+function rootModule(options: MetricsModuleOptions): DynamicModule {
+  @Module({})
+  class FaultTestAppModule {}
+  return { module: FaultTestAppModule, imports: [NubiumMetricsModule.forRoot(options)] };
+}
+
+/** Starts an app context with `NubiumMetricsModule.forRoot({...STACK_OPTIONS, ...options})`. */
+export async function createMetricsApp(options: MetricsModuleOptions): Promise<MetricsApp> {
+  const logs = new CapturingLogger();
+  const app = await NestFactory.createApplicationContext(rootModule({ ...STACK_OPTIONS, ...options }), {
+    logger: logs,
+    abortOnError: false,
+  });
+  return { app, manager: app.get(MetricsManager), pusher: app.get(MetricsPusher), logs };
+}
+
+/**
+ * Puts the shared stack back: every Pushgateway running and answering, dnsmasq up with the
+ * default answer. Reads the state once and touches only what a test changed.
+ */
+export async function restoreStack(): Promise<void> {
+  const status = await stackCommand('status');
+  for (let i = 0; i < PUSHGATEWAY_ADDRS.length; i++) {
+    const line = status.split('\n').find((l) => l.startsWith(`pushgateway-${i + 1} `)) ?? '';
+    if (!line.includes('running')) await startPushgateway(i);
+    if (line.includes('paused')) await resumePushgateway(i);
+  }
+  const dns = status.split('\n').find((l) => l.startsWith('dnsmasq ')) ?? '';
+  if (!dns.includes('running')) await startDns();
+  if (!dns.includes(`-> ${PUSHGATEWAY_ADDRS.join(' ')}`)) await resetDns();
+}
+
+/** Counts of the kinds of resources that keep the event loop alive (sockets, timers). */
+export function activeResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
+}
+
+export { stackCommand };
