@@ -1,0 +1,44 @@
+// Installs the packed library into a CommonJS Nest 11 app and an ESM Nest 12 app (test/compat/run.sh)
+// and checks that each app's count reached a real Pushgateway. Needs `bash scripts/stack.sh up`.
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const RUN_SCRIPT = resolve(__dirname, '../compat/run.sh');
+
+describe('the packed package in throwaway apps', () => {
+  let output = '';
+
+  // One pack and one install per app for the whole file: the slow part, done once.
+  beforeAll(async () => {
+    try {
+      const { stdout } = await promisify(execFile)('bash', [RUN_SCRIPT], {
+        timeout: 240_000,
+        maxBuffer: 4 << 20,
+      });
+      output = stdout;
+    } catch (e) {
+      const { stdout, stderr, message } = e as {
+        stdout?: string;
+        stderr?: string;
+        message: string;
+      };
+      throw new Error(`test/compat/run.sh failed: ${message}\n${stdout ?? ''}\n${stderr ?? ''}`);
+    }
+  }, 300_000);
+
+  it('a CommonJS Nest 11 app boots the module from the tarball and its count reaches the Pushgateway', () => {
+    expect(output).toMatch(/compat: nest11-cjs installed @nestjs\/core 11\./);
+    expect(output).toMatch(
+      /holds compat_messages_consumed\{app="compat-nest11-cjs",[^}]*topic="compat\.nest11-cjs"\} 3$/m,
+    );
+  });
+
+  it('an ESM Nest 12 app imports the CommonJS build and its count reaches the Pushgateway', () => {
+    expect(output).toMatch(/compat: nest12-esm installed @nestjs\/core 12\./);
+    expect(output).toMatch(
+      /holds compat_messages_consumed\{app="compat-nest12-esm",[^}]*topic="compat\.nest12-esm"\} 3$/m,
+    );
+  });
+});
