@@ -1,0 +1,139 @@
+// DNS faults of the metrics cache's headless name, served by the stack's dnsmasq: server
+// down, NXDOMAIN, and answers that change (a fourth pod appears, pods disappear).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createMetricsApp, restoreStack, type MetricsApp } from '../support/faults';
+import { startExtraPushgateway, type ExtraPushgateway } from '../support/protected-gateway';
+import {
+  deletePushgatewayGroup,
+  findSample,
+  readPushgateway,
+  setDnsAnswer,
+  startDns,
+  stopDns,
+} from '../support/stack';
+import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
+
+const JOB = 'faults-dns';
+const APP = 'faults-dns-app';
+const TOPIC = 'faults.dns';
+const [POD0, POD1, POD2] = PUSHGATEWAY_ADDRS;
+const FOURTH_POD = '127.0.0.6';
+
+async function consumedOn(addr: string): Promise<number | undefined> {
+  return findSample(await readPushgateway(addr), 'messages_consumed', { job: JOB, topic: TOPIC });
+}
+
+async function dnsFailuresOn(addr: string): Promise<number> {
+  return (await readPushgateway(addr))
+    .filter((s) => s.name === 'nubium_metrics_dns_failures_total' && s.labels.job === JOB)
+    .reduce((sum, s) => sum + s.value, 0);
+}
+
+function dnsWarnings(m: MetricsApp): number {
+  return m.logs.lines.filter((l) => l.level === 'warn' && l.message.startsWith('cannot resolve metrics cache')).length;
+}
+
+describe('DNS faults of the metrics cache name', () => {
+  let m: MetricsApp | undefined;
+  let fourth: ExtraPushgateway | undefined;
+
+  beforeAll(async () => {
+    await restoreStack();
+  });
+
+  afterEach(async () => {
+    await m?.app.close();
+    m = undefined;
+    await fourth?.stop();
+    fourth = undefined;
+    await restoreStack();
+    await Promise.all(PUSHGATEWAY_ADDRS.map((a) => deletePushgatewayGroup(a, JOB)));
+  });
+
+  afterAll(async () => {
+    await restoreStack();
+  });
+
+  it('keeps pushing to the last known pods while the DNS server is down, logs once, counts every failure', async () => {
+    m = await createMetricsApp({ job: JOB, app: APP, dnsTimeoutMs: 300 });
+    expect((await m.pusher.pushNow()).succeeded).toBe(3);
+    await stopDns();
+
+    m.manager.incMessagesConsumed(TOPIC, 11);
+    const first = await m.pusher.pushNow();
+    const second = await m.pusher.pushNow();
+
+    for (const report of [first, second]) {
+      expect(report.discovery.source).toBe('last-known');
+      expect(report.discovery.targets).toEqual([POD0, POD1, POD2]);
+      expect(report.succeeded).toBe(3);
+    }
+    for (const addr of PUSHGATEWAY_ADDRS) expect(await consumedOn(addr)).toBe(11);
+    expect(dnsWarnings(m)).toBe(1);
+
+    await startDns();
+    const back = await m.pusher.pushNow();
+    expect(back.discovery.source).toBe('dns');
+    // Serialised before this cycle's own resolution: the two failed ones.
+    expect(await dnsFailuresOn(POD0)).toBe(2);
+  });
+
+  it('keeps the last known pods on NXDOMAIN and counts it as nxdomain', async () => {
+    m = await createMetricsApp({ job: JOB, app: APP });
+    await m.pusher.pushNow();
+    await setDnsAnswer([]);
+
+    m.manager.incMessagesConsumed(TOPIC, 3);
+    const report = await m.pusher.pushNow();
+
+    expect(report.discovery).toMatchObject({ source: 'last-known', errorReason: 'nxdomain' });
+    expect(report.succeeded).toBe(3);
+    for (const addr of PUSHGATEWAY_ADDRS) expect(await consumedOn(addr)).toBe(3);
+    await m.pusher.pushNow();
+    const samples = await readPushgateway(POD1);
+    expect(findSample(samples, 'nubium_metrics_dns_failures_total', { job: JOB, reason: 'nxdomain' })).toBe(1);
+    expect(m.logs.text()).toContain('cannot resolve metrics cache');
+  });
+
+  it('pushes to a fourth pod on the next cycle after it appears, and stops pushing to pods that disappear', async () => {
+    fourth = await startExtraPushgateway(FOURTH_POD);
+    m = await createMetricsApp({ job: JOB, app: APP });
+    m.manager.incMessagesConsumed(TOPIC, 1);
+    expect((await m.pusher.pushNow()).targets).toHaveLength(3);
+    expect(await consumedOn(FOURTH_POD)).toBeUndefined();
+
+    await setDnsAnswer([...PUSHGATEWAY_ADDRS, FOURTH_POD]);
+    m.manager.incMessagesConsumed(TOPIC, 1);
+    const grown = await m.pusher.pushNow();
+
+    expect(grown.targets.map((t) => t.address)).toEqual([POD0, POD1, POD2, FOURTH_POD]);
+    expect(grown.succeeded).toBe(4);
+    for (const addr of [...PUSHGATEWAY_ADDRS, FOURTH_POD]) expect(await consumedOn(addr)).toBe(2);
+    expect(m.logs.text()).toContain(`resolves to 4 pod(s): ${POD0}, ${POD1}, ${POD2}, ${FOURTH_POD}`);
+
+    await setDnsAnswer([POD0, FOURTH_POD]);
+    m.manager.incMessagesConsumed(TOPIC, 1);
+    const shrunk = await m.pusher.pushNow();
+
+    expect(shrunk.targets.map((t) => t.address)).toEqual([POD0, FOURTH_POD]);
+    expect(m.pusher.targets).toEqual([POD0, FOURTH_POD]);
+    expect(await consumedOn(POD0)).toBe(3);
+    expect(await consumedOn(FOURTH_POD)).toBe(3);
+    expect(await consumedOn(POD1)).toBe(2);
+    expect(await consumedOn(POD2)).toBe(2);
+  });
+
+  it('pushes to nothing and recovers by itself when the name never resolved', async () => {
+    await setDnsAnswer([]);
+    m = await createMetricsApp({ job: JOB, app: APP });
+    m.manager.incMessagesConsumed(TOPIC, 4);
+
+    const report = await m.pusher.pushNow();
+    expect(report).toMatchObject({ ok: false, succeeded: 0, targets: [] });
+    expect(m.logs.text()).toContain('no known pods, nothing pushed this cycle');
+
+    await restoreStack();
+    expect((await m.pusher.pushNow()).succeeded).toBe(3);
+    for (const addr of PUSHGATEWAY_ADDRS) expect(await consumedOn(addr)).toBe(4);
+  });
+});

@@ -1,0 +1,169 @@
+// Extra Pushgateways that a test starts and stops itself, beside the stack's three: a plain
+// "fourth pod", or one protected by its own --web.config.file (basic auth with a bcrypt hash,
+// TLS with a CA and server certificate made here with openssl, optionally client certificates).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join, resolve } from 'node:path';
+
+const PUSHGATEWAY_BIN = '/usr/bin/prometheus-pushgateway';
+const RUN_DIR = process.env.NUBIUM_RUN_DIR ?? resolve(__dirname, '../../.run');
+
+/** A Pushgateway started by a test. */
+export interface ExtraPushgateway {
+  readonly addr: string;
+  readonly port: number;
+  /** Stops it (SIGKILL after 5 s) and waits until it is gone. */
+  stop(): Promise<void>;
+}
+
+function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(PUSHGATEWAY_BIN);
+  } catch {
+    return false;
+  }
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function accepts(addr: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host: addr, port });
+    socket.setTimeout(500);
+    socket.on('connect', () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.on('error', () => done(false));
+    socket.on('timeout', () => {
+      socket.destroy();
+      done(false);
+    });
+  });
+}
+
+async function kill(pid: number): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, 'SIGCONT');
+  process.kill(pid, 'SIGTERM');
+  await until(() => !alive(pid), 5_000, `pushgateway ${pid} to stop`).catch(() => {
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  });
+  await until(() => !alive(pid), 5_000, `pushgateway ${pid} to be killed`);
+}
+
+/**
+ * Starts a Pushgateway on `addr:port` (in memory only), with `webConfig` as its
+ * --web.config.file when given; resolves once it accepts connections. A gateway left over by
+ * an earlier, crashed run on the same address is stopped first.
+ */
+export async function startExtraPushgateway(addr: string, port = 9091, webConfig?: string): Promise<ExtraPushgateway> {
+  const name = `extra-pushgateway-${addr}-${port}`;
+  mkdirSync(join(RUN_DIR, 'pids'), { recursive: true });
+  mkdirSync(join(RUN_DIR, 'logs'), { recursive: true });
+  const pidFile = join(RUN_DIR, 'pids', `${name}.pid`);
+  if (existsSync(pidFile)) await kill(Number(readFileSync(pidFile, 'utf8')));
+  const args = [`--web.listen-address=${addr}:${port}`, '--persistence.file=', '--web.enable-admin-api'];
+  if (webConfig) args.push(`--web.config.file=${webConfig}`);
+  const log = openSync(join(RUN_DIR, 'logs', `${name}.log`), 'w');
+  const child = spawn(PUSHGATEWAY_BIN, args, { stdio: ['ignore', log, log], detached: true });
+  child.unref();
+  const pid = child.pid!;
+  writeFileSync(pidFile, String(pid));
+  await until(() => accepts(addr, port), 10_000, `${name} to accept connections`);
+  return {
+    addr,
+    port,
+    async stop() {
+      await kill(pid);
+      rmSync(pidFile, { force: true });
+    },
+  };
+}
+
+/** PEM files made by {@link makeTlsFiles}. */
+export interface TlsFiles {
+  readonly dir: string;
+  readonly caCert: string;
+  readonly serverCert: string;
+  readonly serverKey: string;
+  readonly clientCert: string;
+  readonly clientKey: string;
+  /** A CA that signed nothing here: trusting only it must fail. */
+  readonly otherCaCert: string;
+}
+
+function openssl(dir: string, ...args: string[]): void {
+  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Makes a CA, a server certificate for `names` (IPs and DNS names) and a client certificate, in `dir`. */
+export function makeTlsFiles(dir: string, names: readonly string[]): TlsFiles {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const key = (file: string) => openssl(dir, 'genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file);
+  const ca = (name: string) => {
+    key(`${name}.key`);
+    openssl(dir, 'req', '-x509', '-new', '-key', `${name}.key`, '-subj', `/CN=${name}`, '-days', '2', '-out', `${name}.crt`);
+  };
+  const leaf = (name: string, ext: string) => {
+    key(`${name}.key`);
+    openssl(dir, 'req', '-new', '-key', `${name}.key`, '-subj', `/CN=${name}`, '-out', `${name}.csr`);
+    writeFileSync(join(dir, `${name}.ext`), ext);
+    openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+      '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`);
+  };
+  ca('ca');
+  ca('other-ca');
+  const san = names.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
+  leaf('server', `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`);
+  leaf('client', 'extendedKeyUsage=clientAuth\n');
+  const at = (f: string) => join(dir, f);
+  return {
+    dir,
+    caCert: at('ca.crt'),
+    serverCert: at('server.crt'),
+    serverKey: at('server.key'),
+    clientCert: at('client.crt'),
+    clientKey: at('client.key'),
+    otherCaCert: at('other-ca.crt'),
+  };
+}
+
+/** A `user: bcrypt-hash` line for a web config, from apache2-utils' htpasswd. */
+export function bcryptUser(username: string, password: string): { username: string; hash: string } {
+  const line = execFileSync('htpasswd', ['-nbBC', '10', username, password], { encoding: 'utf8' }).trim();
+  return { username, hash: line.slice(line.indexOf(':') + 1) };
+}
+
+/** Writes a Pushgateway web config (TLS, optional client certificates, basic auth users) and returns its path. */
+export function writeWebConfig(
+  file: string,
+  tls: TlsFiles,
+  users: ReadonlyArray<{ username: string; hash: string }>,
+  clientAuth: 'NoClientCert' | 'RequireAndVerifyClientCert' = 'NoClientCert',
+): string {
+  const lines = [
+    'tls_server_config:',
+    `  cert_file: ${JSON.stringify(tls.serverCert)}`,
+    `  key_file: ${JSON.stringify(tls.serverKey)}`,
+    `  client_auth_type: ${clientAuth}`,
+  ];
+  if (clientAuth !== 'NoClientCert') lines.push(`  client_ca_file: ${JSON.stringify(tls.caCert)}`);
+  if (users.length > 0) {
+    lines.push('basic_auth_users:');
+    for (const u of users) lines.push(`  ${JSON.stringify(u.username)}: ${JSON.stringify(u.hash)}`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** The run directory (`.run/`, or NUBIUM_RUN_DIR) where tests keep files they make. */
+export const TEST_RUN_DIR = RUN_DIR;
