@@ -1,0 +1,33 @@
+export { NubiumMetricsModule, MetricsModule } from './metrics.module';
+export { METRICS_MODULE_OPTIONS, type MetricsModuleExtras } from './metrics.module-definition';
+export {
+  resolveMetricsOptions,
+  MetricsOptionsError,
+  type MetricsModuleOptions,
+  type ResolvedMetricsOptions,
+  type MetricType,
+  type PushAuth,
+  type PushTlsOptions,
+} from './metrics.options';
+export {
+  METRICS_REGISTRY,
+  RESOLVED_METRICS_OPTIONS,
+  PUSH_INTERVAL_NAME,
+  DEFAULT_METRIC_NAMES,
+  LABEL,
+  OVERFLOW_LABEL_VALUE,
+} from './metrics.constants';
+export { MetricsManager, exceptionName } from './manager/metrics.manager';
+export { MetricsPusher } from './pusher/metrics.pusher';
+export { groupingPath } from './pusher/grouping-key';
+export { TargetDiscovery, DiscoveryError, type TargetDiscoveryOptions } from './pusher/target-discovery';
+export { SELF_METRIC_PREFIX } from './pusher/push-metrics';
+export type { PushReport, TargetResult, DiscoveryResult } from './pusher/push-report';
+/** Kafka counting: Nest transport interceptor, `@CountProduced`, kafkajs helpers, errors filter. */
+export { KafkaConsumedInterceptor } from './kafka/consumed.interceptor';
+export { CountProduced } from './kafka/count-produced.decorator';
+export { CountProducedInterceptor } from './kafka/count-produced.interceptor';
+export { KafkaHandlersExplorer } from './kafka/kafka-handlers.explorer';
+export { COUNT_PRODUCED_METADATA, DEFAULT_LAG_METRIC_NAME } from './kafka/kafka.constants';
+export { instrumentConsumer, instrumentProducer, type InstrumentConsumerOptions } from './kafka/kafkajs.instrument';
+export { MetricsErrorsFilter } from './errors/errors.filter';

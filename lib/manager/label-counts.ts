@@ -1,0 +1,99 @@
+import { Logger } from '@nestjs/common';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { OVERFLOW_LABEL_VALUE } from '../metrics.constants';
+import { labelOverflow } from '../metrics.messages';
+import type { MetricType } from '../metrics.options';
+
+type Child = { set?(value: number): void; inc(value: number): void };
+
+/** One labelled series: the hot path adds to `value`; the registry reads it when collected. */
+export class CountCell {
+  /** Everything counted so far. */
+  value = 0;
+  /** Part of `value` already handed to a prom-client counter. */
+  folded = 0;
+  constructor(readonly child: Child) {}
+}
+
+/**
+ * A standard metric whose series are plain number cells, one per value of its varying label
+ * (topic or exception). Counting touches only a cell; the cells are folded into the prom-client
+ * metric when the registry is collected, once per push, so a count costs a map lookup and an add.
+ */
+export class LabelCounts {
+  private readonly cells = new Map<string, CountCell>();
+  private overflow: CountCell | undefined;
+  private readonly metric: Gauge<string> | Counter<string>;
+  private readonly logger = new Logger('NubiumMetrics');
+
+  constructor(
+    readonly name: string,
+    help: string,
+    readonly type: MetricType,
+    private readonly fixed: Readonly<Record<string, string>>,
+    private readonly label: string,
+    private readonly cap: number,
+    registry: Registry,
+  ) {
+    const fold = type === 'gauge' ? () => this.foldGauge() : () => this.foldCounter();
+    const config = {
+      name,
+      help,
+      labelNames: [...Object.keys(fixed), label],
+      registers: [registry],
+      collect: fold,
+    };
+    this.metric = type === 'gauge' ? new Gauge(config) : new Counter(config);
+  }
+
+  /** The cell of one label value: created on first use, the overflow cell past the cap. */
+  cell(value: string): CountCell {
+    return this.cells.get(value) ?? this.add(value);
+  }
+
+  /** Total counted under one label value (the overflow bucket under {@link OVERFLOW_LABEL_VALUE}). */
+  valueOf(value: string): number {
+    return (value === OVERFLOW_LABEL_VALUE ? this.overflow : this.cells.get(value))?.value ?? 0;
+  }
+
+  /** Number of distinct label values tracked, not counting the overflow bucket. */
+  get size(): number {
+    return this.cells.size;
+  }
+
+  private add(value: string): CountCell {
+    if (this.cells.size >= this.cap) {
+      if (this.overflow === undefined) {
+        this.logger.warn(labelOverflow(this.name, this.label, this.cap));
+        this.overflow = this.newCell(OVERFLOW_LABEL_VALUE);
+      }
+      return this.overflow;
+    }
+    const cell = this.newCell(value);
+    this.cells.set(value, cell);
+    return cell;
+  }
+
+  private newCell(value: string): CountCell {
+    return new CountCell(this.metric.labels({ ...this.fixed, [this.label]: value }) as Child);
+  }
+
+  private *allCells(): Iterable<CountCell> {
+    yield* this.cells.values();
+    if (this.overflow) yield this.overflow;
+  }
+
+  private foldGauge(): void {
+    for (const cell of this.allCells()) cell.child.set!(cell.value);
+  }
+
+  private foldCounter(): void {
+    for (const cell of this.allCells()) {
+      const delta = cell.value - cell.folded;
+      if (delta > 0) {
+        cell.child.inc(delta);
+        cell.folded = cell.value;
+      }
+    }
+  }
+}

@@ -1,0 +1,29 @@
+/** Injection token of the options after env defaults and validation ({@link ResolvedMetricsOptions}). */
+export const RESOLVED_METRICS_OPTIONS = Symbol('NUBIUM_RESOLVED_METRICS_OPTIONS');
+
+/** Injection token of the prom-client `Registry` every metric of the module lives in. */
+export const METRICS_REGISTRY = Symbol('NUBIUM_METRICS_REGISTRY');
+
+/** Name of the push job in @nestjs/schedule's `SchedulerRegistry`. */
+export const PUSH_INTERVAL_NAME = 'nubium-metrics-push';
+
+/** Default names of the three standard metrics: the names the original Python library pushed. */
+export const DEFAULT_METRIC_NAMES = {
+  consumed: 'messages_consumed',
+  produced: 'messages_produced',
+  errors: 'messages_errors',
+} as const;
+
+/** Label names of the standard metrics, as dashboards built for the original expect them. */
+export const LABEL = {
+  app: 'app',
+  job: 'job',
+  topic: 'topic',
+  exception: 'exception',
+} as const;
+
+/**
+ * Label value that stands for every value past the cardinality cap. Kafka reserves names
+ * starting with `__` for internal topics, and no class name looks like it.
+ */
+export const OVERFLOW_LABEL_VALUE = '__overflow__';

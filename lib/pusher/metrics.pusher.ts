@@ -1,0 +1,187 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import type { Registry } from 'prom-client';
+import { METRICS_REGISTRY, PUSH_INTERVAL_NAME, RESOLVED_METRICS_OPTIONS } from '../metrics.constants';
+import * as messages from '../metrics.messages';
+import type { ResolvedMetricsOptions } from '../metrics.options';
+import { groupingPath } from './grouping-key';
+import { PushClient } from './push-client';
+import { PushMetrics } from './push-metrics';
+import type { DiscoveryResult, PushReport, TargetResult } from './push-report';
+import { serialiseRegistry } from './serialise-registry';
+import { TargetDiscovery } from './target-discovery';
+
+/**
+ * Pushes the registry to every metrics cache pod: each cycle resolves the headless Service,
+ * serialises the registry once (in slices that yield to the event loop, so a large registry does
+ * not stall the app) and sends it to all pods concurrently, each request with its own timeout,
+ * so one slow or dead pod never delays the others. Cycles never overlap, and
+ * the app's shutdown ends with one final, bounded push (or a delete of the app's group).
+ * Never throws into the app: failures are logged and counted in the pusher's own metrics.
+ */
+@Injectable()
+export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('NubiumMetrics');
+  private readonly discovery: TargetDiscovery;
+  private readonly client: PushClient;
+  private readonly selfMetrics: PushMetrics;
+  private readonly path: string;
+  private readonly targetHealth = new Map<string, boolean>();
+  private inFlight: Promise<PushReport> | undefined;
+  private report: PushReport | undefined;
+  private lastTargets = '';
+  private stopped = false;
+
+  constructor(
+    @Inject(RESOLVED_METRICS_OPTIONS) private readonly options: ResolvedMetricsOptions,
+    @Inject(METRICS_REGISTRY) private readonly registry: Registry,
+    private readonly schedulerRegistry: SchedulerRegistry,
+  ) {
+    this.discovery = new TargetDiscovery({
+      serviceName: options.serviceName,
+      dnsServers: options.dnsServers,
+      timeoutMs: options.dnsTimeoutMs,
+    });
+    this.client = new PushClient(options);
+    this.selfMetrics = new PushMetrics(registry, options.app);
+    this.path = groupingPath(options.job);
+  }
+
+  /** The report of the last finished cycle, if any. */
+  get lastReport(): PushReport | undefined {
+    return this.report;
+  }
+
+  /** Metrics cache pods found by the last successful resolution. */
+  get targets(): readonly string[] {
+    return this.discovery.targets;
+  }
+
+  /** Starts the push interval once the app is up. */
+  onApplicationBootstrap(): void {
+    if (!this.options.pushEnabled) return;
+    const timer = setInterval(() => this.tick(), this.options.pushRateSeconds * 1000);
+    this.schedulerRegistry.addInterval(PUSH_INTERVAL_NAME, timer);
+  }
+
+  /**
+   * Pushes now, after any cycle under way, and resolves with the report. Never rejects.
+   * Works also with `pushEnabled: false` (e.g. for a manual push in a script).
+   */
+  pushNow(): Promise<PushReport> {
+    return this.exclusive(() => this.cycle('push', this.options.pushTimeoutMs));
+  }
+
+  /** Stops the interval, then makes one final push (or group delete) bounded by `shutdownTimeoutMs`. */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.schedulerRegistry.doesExist('interval', PUSH_INTERVAL_NAME)) {
+      this.schedulerRegistry.deleteInterval(PUSH_INTERVAL_NAME);
+    }
+    if (this.options.pushEnabled) {
+      const kind = this.options.deleteOnShutdown ? 'delete' : 'push';
+      const timeoutMs = Math.min(this.options.pushTimeoutMs, this.options.shutdownTimeoutMs);
+      const final = this.exclusive(() => this.cycle(kind, timeoutMs));
+      const report = await withDeadline(final, this.options.shutdownTimeoutMs);
+      if (report) this.logger.log(messages.shutdownPush(report.succeeded, report.targets.length, kind === 'delete'));
+      else this.logger.warn(messages.shutdownPush(0, this.discovery.targets.length, kind === 'delete'));
+    }
+    this.client.close();
+  }
+
+  private tick(): void {
+    if (this.inFlight) {
+      this.selfMetrics.recordSkipped();
+      this.logger.warn(messages.cycleSkipped(this.options.pushRateSeconds));
+      return;
+    }
+    void this.pushNow();
+  }
+
+  private exclusive(work: () => Promise<PushReport>): Promise<PushReport> {
+    const previous = this.inFlight ?? Promise.resolve(undefined);
+    const next = previous.then(work);
+    this.inFlight = next;
+    void next.finally(() => {
+      if (this.inFlight === next) this.inFlight = undefined;
+    });
+    return next;
+  }
+
+  private async cycle(kind: PushReport['kind'], timeoutMs: number): Promise<PushReport> {
+    const startedAt = new Date();
+    const started = performance.now();
+    const discovery = await this.discovery.discover();
+    this.logDiscovery(discovery);
+    let body: Buffer | undefined;
+    let error: string | undefined;
+    if (kind === 'push') {
+      try {
+        body = Buffer.from(await serialiseRegistry(this.registry), 'utf8');
+      } catch (e) {
+        error = `cannot serialise the registry: ${(e as Error).message}`;
+        this.logger.error(error);
+      }
+    }
+    const method = kind === 'push' ? 'PUT' : 'DELETE';
+    const targets: TargetResult[] =
+      error === undefined
+        ? await Promise.all(discovery.targets.map((a) => this.client.send(method, a, this.path, body, timeoutMs)))
+        : [];
+    const succeeded = targets.filter((t) => t.ok).length;
+    const report: PushReport = {
+      kind,
+      startedAt,
+      durationMs: performance.now() - started,
+      bytes: body?.length ?? 0,
+      discovery,
+      targets,
+      succeeded,
+      ok: succeeded > 0,
+      ...(error === undefined ? {} : { error }),
+    };
+    this.logTargets(targets);
+    this.selfMetrics.recordCycle(report, discovery.errorReason);
+    this.report = report;
+    return report;
+  }
+
+  private logDiscovery(discovery: DiscoveryResult): void {
+    if (discovery.source !== 'dns') {
+      // Once per outage, not once per cycle; the failure metric counts every cycle.
+      if (this.lastTargets !== DNS_FAILING) {
+        this.logger.warn(messages.dnsFailed(this.options.serviceName, discovery.error ?? 'unknown', discovery.targets.length));
+      }
+      this.lastTargets = DNS_FAILING;
+      return;
+    }
+    const key = discovery.targets.join(',');
+    if (key !== this.lastTargets) {
+      this.lastTargets = key;
+      this.logger.log(messages.targetsChanged(this.options.serviceName, discovery.targets));
+    }
+  }
+
+  /** Warns when a pod starts failing and notes when it recovers, instead of once per cycle. */
+  private logTargets(targets: readonly TargetResult[]): void {
+    for (const t of targets) {
+      const wasOk = this.targetHealth.get(t.address);
+      if (!t.ok && wasOk !== false) this.logger.warn(messages.pushFailed(t.address, t.error ?? 'unknown'));
+      if (t.ok && wasOk === false) this.logger.log(messages.pushRecovered(t.address));
+      this.targetHealth.set(t.address, t.ok);
+    }
+  }
+}
+
+const DNS_FAILING = '\u0000dns-failing';
+
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms, undefined)));
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

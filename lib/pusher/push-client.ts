@@ -1,0 +1,119 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import type { PushAuth, ResolvedMetricsOptions } from '../metrics.options';
+import type { TargetResult } from './push-report';
+
+/** Settings of {@link PushClient}. */
+export type PushClientOptions = Pick<ResolvedMetricsOptions, 'scheme' | 'podPort' | 'auth' | 'tls' | 'serviceName'>;
+
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+const ERROR_BODY_LIMIT = 512;
+
+/**
+ * Sends one request to one metrics cache pod, bounded by a timeout. Connections are kept
+ * alive between cycles so that pushes do not leave sockets in TIME_WAIT on every pod.
+ */
+export class PushClient {
+  private readonly agent: http.Agent;
+  private readonly transport: typeof http | typeof https;
+  private readonly authorization: string | undefined;
+
+  constructor(private readonly options: PushClientOptions) {
+    this.authorization = authorizationHeader(options.auth);
+    const agentOptions: http.AgentOptions = { keepAlive: true, maxSockets: 2, scheduling: 'lifo' };
+    if (options.scheme === 'https') {
+      const tls = options.tls;
+      const expected = tls?.serverName || (isIP(options.serviceName) ? '' : options.serviceName);
+      this.transport = https;
+      this.agent = new https.Agent({
+        ...agentOptions,
+        ca: tls?.ca,
+        cert: tls?.cert,
+        key: tls?.key,
+        rejectUnauthorized: tls?.rejectUnauthorized ?? true,
+        // Pods are dialled by IP: check the certificate against the service name instead.
+        checkServerIdentity: (host: string, cert: PeerCertificate) => checkServerIdentity(expected || host, cert),
+      });
+    } else {
+      this.transport = http;
+      this.agent = new http.Agent(agentOptions);
+    }
+  }
+
+  /** Sends `method` to `path` on the pod at `address` with `body`; never rejects. */
+  async send(method: 'PUT' | 'DELETE', address: string, path: string, body: Buffer | undefined, timeoutMs: number): Promise<TargetResult> {
+    const started = performance.now();
+    const signal = AbortSignal.timeout(timeoutMs);
+    let result = await this.request(method, address, path, body, signal);
+    // A kept-alive socket the pod closed meanwhile fails at once: retry it on a fresh one.
+    if (result.retry && !signal.aborted) result = await this.request(method, address, path, body, signal);
+    return { address, ...result.outcome, durationMs: performance.now() - started };
+  }
+
+  /** Closes every kept-alive connection. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private request(
+    method: string,
+    address: string,
+    path: string,
+    body: Buffer | undefined,
+    signal: AbortSignal,
+  ): Promise<{ outcome: Omit<TargetResult, 'address' | 'durationMs'>; retry?: boolean }> {
+    return new Promise((resolve) => {
+      const headers: http.OutgoingHttpHeaders = { 'content-length': body?.length ?? 0 };
+      if (body) headers['content-type'] = CONTENT_TYPE;
+      if (this.authorization) headers.authorization = this.authorization;
+      const req = this.transport.request(
+        {
+          host: address,
+          port: this.options.podPort,
+          method,
+          path,
+          headers,
+          agent: this.agent,
+          signal,
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            if (size < ERROR_BODY_LIMIT) chunks.push(chunk);
+            size += chunk.length;
+          });
+          res.on('end', () => {
+            if (status >= 200 && status < 300) return resolve({ outcome: { ok: true, status } });
+            const text = Buffer.concat(chunks).toString('utf8', 0, ERROR_BODY_LIMIT).trim();
+            resolve({ outcome: { ok: false, status, error: `HTTP ${status}: ${text}`, reason: `http_${status}` } });
+          });
+          res.on('error', (error) => resolve({ outcome: failure(error, signal) }));
+        },
+      );
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        resolve({ outcome: failure(error, signal), retry: req.reusedSocket && error.code === 'ECONNRESET' });
+      });
+      req.end(body);
+    });
+  }
+}
+
+function failure(error: NodeJS.ErrnoException, signal: AbortSignal): Omit<TargetResult, 'address' | 'durationMs'> {
+  if (signal.aborted) return { ok: false, error: 'timeout', reason: 'timeout' };
+  const code = error.code ?? '';
+  const reason =
+    code === 'ECONNREFUSED' ? 'refused'
+    : code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL') ? 'tls'
+    : 'error';
+  return { ok: false, error: code ? `${code}: ${error.message}` : error.message, reason };
+}
+
+function authorizationHeader(auth: PushAuth | undefined): string | undefined {
+  if (auth === undefined) return undefined;
+  if ('bearerToken' in auth) return `Bearer ${auth.bearerToken}`;
+  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
+}
