@@ -1,0 +1,124 @@
+import type { Batch, Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, Producer, Transaction } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { instrumentConsumer, instrumentProducer } from '../../../lib/kafka/kafkajs.instrument';
+import { testManager } from './support';
+
+class Invalid extends Error {}
+
+/** The part of a kafkajs consumer the helpers touch: run() keeps the config it got. */
+function fakeConsumer(): Consumer & { config?: ConsumerRunConfig } {
+  const consumer = {
+    config: undefined as ConsumerRunConfig | undefined,
+    events: { END_BATCH_PROCESS: 'consumer.end_batch_process', GROUP_JOIN: 'consumer.group_join' },
+    on: () => () => undefined,
+    run: async (config?: ConsumerRunConfig) => {
+      consumer.config = config;
+    },
+  };
+  return consumer as unknown as Consumer & { config?: ConsumerRunConfig };
+}
+
+const messagePayload = (topic: string) => ({ topic, partition: 0, message: {} }) as unknown as EachMessagePayload;
+
+function batchPayload(topic: string, offsets: string[], resolved: string[]): EachBatchPayload {
+  const batch = { topic, partition: 0, messages: offsets.map((offset) => ({ offset })) } as unknown as Batch;
+  return { batch, resolveOffset: (offset: string) => resolved.push(offset) } as unknown as EachBatchPayload;
+}
+
+describe('instrumentConsumer', () => {
+  it('eachMessage: counts a message once its handler returns and each failed attempt as an error', async () => {
+    const m = testManager();
+    const consumer = instrumentConsumer(fakeConsumer(), m);
+    let attempts = 0;
+    await consumer.run({
+      eachMessage: async () => {
+        if (attempts++ === 0) throw new Invalid('first attempt');
+      },
+    });
+    const each = consumer.config!.eachMessage!;
+    await expect(each(messagePayload('orders'))).rejects.toThrow('first attempt');
+    await each(messagePayload('orders'));
+    expect([m.messagesConsumed('orders'), m.messageErrors('Invalid')]).toEqual([1, 1]);
+  });
+
+  it('eachBatch: counts messages as their offsets are resolved and the rest at auto-resolve, each once', async () => {
+    const m = testManager();
+    const consumer = instrumentConsumer(fakeConsumer(), m);
+    const resolved: string[] = [];
+    await consumer.run({
+      eachBatch: async ({ resolveOffset }) => {
+        resolveOffset('8');
+        expect(m.messagesConsumed('orders')).toBe(2);
+        resolveOffset('8');
+        resolveOffset('10');
+      },
+    });
+    await consumer.config!.eachBatch!(batchPayload('orders', ['7', '8', '10', '11', '12'], resolved));
+    expect(resolved).toEqual(['8', '8', '10']);
+    expect(m.messagesConsumed('orders')).toBe(5);
+  });
+
+  it('eachBatch: a failed batch counts only the messages resolved before the error, and one error', async () => {
+    const m = testManager();
+    const consumer = instrumentConsumer(fakeConsumer(), m);
+    await consumer.run({
+      eachBatch: async ({ resolveOffset }) => {
+        resolveOffset('99');
+        throw new Invalid('bad message 100');
+      },
+    });
+    await expect(consumer.config!.eachBatch!(batchPayload('orders', ['98', '99', '100', '101'], []))).rejects.toThrow();
+    expect([m.messagesConsumed('orders'), m.messageErrors('Invalid')]).toEqual([2, 1]);
+  });
+
+  it('eachBatch with auto-resolve off counts only what the handler resolves', async () => {
+    const m = testManager();
+    const consumer = instrumentConsumer(fakeConsumer(), m);
+    await consumer.run({ eachBatchAutoResolve: false, eachBatch: async ({ resolveOffset }) => resolveOffset('1') });
+    await consumer.config!.eachBatch!(batchPayload('orders', ['0', '1', '2'], []));
+    expect(m.messagesConsumed('orders')).toBe(2);
+  });
+
+  it('instrumenting twice does not count twice', async () => {
+    const m = testManager();
+    const consumer = instrumentConsumer(instrumentConsumer(fakeConsumer(), m), m);
+    await consumer.run({ eachMessage: async () => undefined });
+    await consumer.config!.eachMessage!(messagePayload('orders'));
+    expect(m.messagesConsumed('orders')).toBe(1);
+  });
+});
+
+function fakeProducer(fail: () => boolean): Producer {
+  const send = async () => {
+    if (fail()) throw new Error('broker said no');
+    return [];
+  };
+  const transaction = { send, sendBatch: send, commit: async () => undefined, abort: async () => undefined } as unknown as Transaction;
+  return { send, sendBatch: send, transaction: async () => ({ ...transaction }) } as unknown as Producer;
+}
+
+describe('instrumentProducer', () => {
+  it('counts the messages of each acknowledged send and sendBatch per topic, nothing for a rejected one', async () => {
+    const m = testManager();
+    let failing = false;
+    const producer = instrumentProducer(fakeProducer(() => failing), m);
+    await producer.send({ topic: 'a', messages: [{ value: '1' }, { value: '2' }] });
+    await producer.sendBatch({ topicMessages: [{ topic: 'a', messages: [{ value: '3' }] }, { topic: 'b', messages: [{ value: '4' }] }] });
+    failing = true;
+    await expect(producer.send({ topic: 'a', messages: [{ value: '5' }] })).rejects.toThrow('broker said no');
+    expect([m.messagesProduced('a'), m.messagesProduced('b')]).toEqual([3, 1]);
+  });
+
+  it('counts the messages of a transaction when it commits and none when it aborts', async () => {
+    const m = testManager();
+    const producer = instrumentProducer(fakeProducer(() => false), m);
+    const committed = await producer.transaction();
+    await committed.send({ topic: 'a', messages: [{ value: '1' }, { value: '2' }] });
+    expect(m.messagesProduced('a')).toBe(0);
+    await committed.commit();
+    const aborted = await producer.transaction();
+    await aborted.send({ topic: 'a', messages: [{ value: '3' }] });
+    await aborted.abort();
+    expect(m.messagesProduced('a')).toBe(2);
+  });
+});
