@@ -11,20 +11,20 @@ import { NubiumMetricsModule } from '../../../lib/metrics.module';
 @Controller()
 class OrdersController {
   @EventPattern('orders')
-  onOrder(): void {}
+  onOrder(_data: unknown): void {}
 
   @MessagePattern('quotes', Transport.KAFKA)
   @CountProduced('quotes-answered')
-  onQuote(): string {
+  onQuote(_data: unknown): string {
     return 'ok';
   }
 
   @EventPattern('jobs', Transport.TCP)
-  onTcpJob(): void {}
+  onTcpJob(_data: unknown): void {}
 
   @EventPattern('audits')
   @UseInterceptors(KafkaConsumedInterceptor)
-  onAudit(): void {}
+  onAudit(_data: unknown): void {}
 
   @Get('health')
   health(): string {
