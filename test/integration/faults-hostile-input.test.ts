@@ -1,0 +1,180 @@
+// Hostile input: job names and label values that need encoding or escaping, thousands of
+// distinct exception types and topics, and bad options or env values at start-up.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MetricsOptionsError, OVERFLOW_LABEL_VALUE, type MetricsModuleOptions } from '../../lib';
+import { activeResources, createMetricsApp, restoreStack, type MetricsApp } from '../support/faults';
+import {
+  deletePushgatewayGroup,
+  findSample,
+  queryPrometheus,
+  readPushgateway,
+  waitFor,
+  type Sample,
+} from '../support/stack';
+import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
+
+const APP = 'faults-hostile-app';
+const [POD0] = PUSHGATEWAY_ADDRS;
+const JOB_WITH_SLASH = 'faults-hostile/with/slashes';
+const JOB_WITH_SPACES = 'faults-hostile with spaces ünïcødé ☃ 指標';
+const JOB_CAPS = 'faults-hostile-caps';
+const JOB_BAD = 'faults-hostile-bad-options';
+const HOSTILE_TOPIC = 'quote" back\\slash\nnew line \\n} {x="y"}';
+const HOSTILE_EXCEPTION = 'Err"or\\\n☃';
+
+function promString(value: string): string {
+  return JSON.stringify(value);
+}
+
+describe('hostile input', () => {
+  const apps: MetricsApp[] = [];
+  const jobs = [JOB_WITH_SLASH, JOB_WITH_SPACES, JOB_CAPS, JOB_BAD];
+
+  beforeAll(async () => {
+    await restoreStack();
+  });
+
+  afterEach(async () => {
+    for (const m of apps.splice(0)) await m.app.close();
+  });
+
+  afterAll(async () => {
+    for (const job of jobs) await Promise.all(PUSHGATEWAY_ADDRS.map((a) => deletePushgatewayGroup(a, job)));
+  });
+
+  it.each([JOB_WITH_SLASH, JOB_WITH_SPACES])(
+    'reads back job %j and escaped label values intact from every Pushgateway and from Prometheus',
+    async (job) => {
+      const m = await createMetricsApp({ job, app: APP });
+      apps.push(m);
+      m.manager.incMessagesConsumed(HOSTILE_TOPIC, 5);
+      m.manager.incMessageErrorsOfType(HOSTILE_EXCEPTION, 2);
+
+      const report = await m.pusher.pushNow();
+
+      expect(report.succeeded).toBe(3);
+      for (const addr of PUSHGATEWAY_ADDRS) {
+        const samples = await readPushgateway(addr);
+        expect(findSample(samples, 'messages_consumed', { job, app: APP, topic: HOSTILE_TOPIC })).toBe(5);
+        expect(findSample(samples, 'messages_errors', { job, app: APP, exception: HOSTILE_EXCEPTION })).toBe(2);
+        expect(findSample(samples, 'push_time_seconds', { job })).toBeGreaterThan(0);
+      }
+      const series = await waitFor(
+        async () => {
+          const found = await queryPrometheus(`messages_consumed{job=${promString(job)}}`);
+          return found.length > 0 && found.every((s) => s.value === 5) ? found : undefined;
+        },
+        { timeoutMs: 15_000, intervalMs: 250, what: `messages_consumed of ${job} in Prometheus` },
+      );
+      for (const s of series) expect(s.metric).toMatchObject({ job, app: APP, topic: HOSTILE_TOPIC });
+      const errors = await queryPrometheus(`messages_errors{job=${promString(job)}}`);
+      expect(errors.length).toBeGreaterThan(0);
+      for (const s of errors) expect(s.metric).toMatchObject({ job, exception: HOSTILE_EXCEPTION });
+    },
+  );
+
+  it('caps thousands of distinct exception types and topics under __overflow__, and the counts still sum right', async () => {
+    const m = await createMetricsApp({ job: JOB_CAPS, app: APP, maxExceptionTypes: 50, maxTopics: 20 });
+    apps.push(m);
+    let errors = 0;
+    let overflowErrors = 0;
+    for (let i = 0; i < 5000; i++) {
+      const n = (i % 7) + 1;
+      m.manager.incMessageErrorsOfType(`GeneratedError${i}`, n);
+      errors += n;
+      if (i >= 50) overflowErrors += n;
+    }
+    let consumed = 0;
+    for (let i = 0; i < 2000; i++) {
+      m.manager.incMessagesConsumed(`faults.topic.${i}`, (i % 3) + 1);
+      consumed += (i % 3) + 1;
+    }
+
+    expect((await m.pusher.pushNow()).succeeded).toBe(3);
+
+    const samples = await readPushgateway(POD0);
+    const of = (name: string): Sample[] => samples.filter((s) => s.name === name && s.labels.job === JOB_CAPS);
+    expect(of('messages_errors')).toHaveLength(51);
+    expect(of('messages_errors').reduce((sum, s) => sum + s.value, 0)).toBe(errors);
+    expect(findSample(samples, 'messages_errors', { job: JOB_CAPS, exception: OVERFLOW_LABEL_VALUE })).toBe(overflowErrors);
+    expect(of('messages_consumed')).toHaveLength(21);
+    expect(of('messages_consumed').reduce((sum, s) => sum + s.value, 0)).toBe(consumed);
+    expect(m.logs.text()).toContain('more than 50 distinct "exception" values');
+
+    // The pods push the same series (the stack's scrape config keeps the pushed, empty instance).
+    await waitFor(
+      async () => {
+        const [sum] = await queryPrometheus(`sum(messages_errors{job="${JOB_CAPS}"})`);
+        const [count] = await queryPrometheus(`count(messages_errors{job="${JOB_CAPS}"})`);
+        return sum?.value === errors && count?.value === 51 ? true : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 250, what: 'capped error counts in Prometheus' },
+    );
+    const [overflow] = await queryPrometheus(`messages_errors{job="${JOB_CAPS}",exception="${OVERFLOW_LABEL_VALUE}"}`);
+    expect(overflow.value).toBe(overflowErrors);
+  });
+
+  const badOptions: Array<[string, MetricsModuleOptions, Record<string, string>]> = [
+    ['pushRateSeconds', { pushRateSeconds: -1 }, {}],
+    ['pushRateSeconds', { pushRateSeconds: undefined }, { METRICS_PUSH_RATE: 'ten' }],
+    ['pushTimeoutMs', { pushRateSeconds: 1, pushTimeoutMs: 5000 }, {}],
+    ['serviceName', { serviceName: 'not a host name!' }, {}],
+    ['serviceName', { serviceName: undefined }, { METRICS_SERVICE_NAME: '' }],
+    ['podPort', {}, { METRICS_POD_PORT: '70000' }],
+    ['servicePort', {}, { METRICS_SERVICE_PORT: 'http' }],
+    ['pushEnabled', {}, { METRICS_PUSH_ENABLED: 'maybe' }],
+    ['dnsServers', { dnsServers: ['dns.example'] }, {}],
+    ['dnsTimeoutMs', { dnsTimeoutMs: 0 }, {}],
+    ['shutdownTimeoutMs', { shutdownTimeoutMs: 1.5 }, {}],
+    ['maxExceptionTypes', { maxExceptionTypes: 0 }, {}],
+    ['maxTopics', { maxTopics: Number.NaN }, {}],
+    ['metricType', { metricType: 'histogram' as never }, {}],
+    ['metricNames.consumed', { metricNames: { consumed: 'messages consumed' } }, {}],
+    ['scheme', { scheme: 'ftp' as never }, {}],
+    ['auth.username', { auth: { username: 'a:b', password: 'secret-never-shown' } }, {}],
+    ['auth.bearerToken', { auth: { bearerToken: '' } }, {}],
+    ['tls.ca', { tls: { ca: '/nonexistent/ca.pem' } }, {}],
+    ['app', { app: '' }, { APP_NAME: '' }],
+  ];
+
+  it.each(badOptions)(
+    'fails start-up naming %s, before any timer or request',
+    async (option, options, env) => {
+      const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+      Object.assign(process.env, env);
+      const before = activeResources();
+      try {
+        const started = createMetricsApp({ job: JOB_BAD, app: APP, pushRateSeconds: 0.1, pushTimeoutMs: 50, ...options });
+        const error = await started.then(
+          (m) => {
+            apps.push(m);
+            return undefined;
+          },
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(MetricsOptionsError);
+        expect((error as MetricsOptionsError).option).toBe(option);
+        expect((error as Error).message).toContain(`"${option}"`);
+        for (const envVar of Object.keys(env)) expect((error as Error).message).toContain(envVar);
+        expect((error as Error).message).not.toContain('secret-never-shown');
+        const after = activeResources();
+        expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual(before.TCPSocketWrap ?? 0);
+        expect(after.Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0);
+      } finally {
+        for (const [k, v] of Object.entries(saved)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+      }
+    },
+  );
+
+  it('sent nothing to any pod for the apps that failed to start', async () => {
+    // pushRateSeconds 0.1 above: a started interval would have pushed by now.
+    await new Promise((r) => setTimeout(r, 300));
+    for (const addr of PUSHGATEWAY_ADDRS) {
+      const samples = await readPushgateway(addr);
+      expect(samples.filter((s) => s.labels.job === JOB_BAD)).toEqual([]);
+    }
+  });
+});
