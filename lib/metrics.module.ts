@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Registry } from 'prom-client';
+import { MetricsEndpoint } from './endpoint/metrics.endpoint';
+import { registerDefaultMetrics } from './manager/default-metrics';
 import { MetricsManager } from './manager/metrics.manager';
 import { METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS } from './metrics.constants';
 import { ConfigurableMetricsModule, METRICS_MODULE_OPTIONS } from './metrics.module-definition';
@@ -23,11 +25,18 @@ import { MetricsPusher } from './pusher/metrics.pusher';
     },
     {
       provide: METRICS_REGISTRY,
-      useFactory: (options: ResolvedMetricsOptions) => options.registry ?? new Registry(),
+      useFactory: (options: ResolvedMetricsOptions) => {
+        const registry = options.registry ?? new Registry();
+        if (options.defaultMetrics) {
+          registerDefaultMetrics(registry, { ...options.defaultMetrics, app: options.app, job: options.job });
+        }
+        return registry;
+      },
       inject: [RESOLVED_METRICS_OPTIONS],
     },
     MetricsManager,
     MetricsPusher,
+    MetricsEndpoint,
   ],
   exports: [MetricsManager, MetricsPusher, METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS],
 })
