@@ -1,0 +1,178 @@
+// K messages on each of two topics, consumed by a Nest Kafka microservice and by a plain kafkajs
+// consumer, each re-producing every message: every Pushgateway and Prometheus show exactly K
+// consumed and K produced per topic for each of the two apps.
+import { Controller, Inject, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventPattern, Payload, Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CountProduced, instrumentConsumer, instrumentProducer, MetricsManager, MetricsPusher, NubiumMetricsModule } from '../../lib';
+import { assertKafkaReachable, createKafka, createTopics, deleteTopics, KAFKA_BROKER, produceMessages, uniqueTopic } from '../support/kafka';
+import { deletePushgatewayGroup, findSample, queryPrometheus, readPushgateway, waitFor } from '../support/stack';
+import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
+
+const K = 40;
+const APP = 'kafka-counting-app';
+const RUN = uniqueTopic('run');
+const JOB_NEST = `kafka-counting-nest-${RUN}`;
+const JOB_PLAIN = `kafka-counting-kafkajs-${RUN}`;
+const IN = [uniqueTopic('kc-in-a'), uniqueTopic('kc-in-b')] as const;
+const OUT = [uniqueTopic('kc-out-a'), uniqueTopic('kc-out-b')] as const;
+const PRODUCER = Symbol('relay producer');
+
+const moduleOptions = (job: string) => ({
+  job,
+  app: APP,
+  serviceName: HEADLESS_NAME,
+  dnsServers: [DNS_SERVER],
+  pushRateSeconds: 3600,
+});
+
+/** Relays each message of IN[i] to OUT[i]; @CountProduced names the topic it produced to. */
+@Controller()
+class RelayController {
+  constructor(@Inject(PRODUCER) private readonly producer: Producer) {}
+
+  @EventPattern(IN[0])
+  @CountProduced(OUT[0])
+  async relayA(@Payload() value: unknown): Promise<void> {
+    await this.producer.send({ topic: OUT[0], messages: [{ value: String(value) }] });
+  }
+
+  @EventPattern(IN[1])
+  @CountProduced(OUT[1])
+  async relayB(@Payload() value: unknown): Promise<void> {
+    await this.producer.send({ topic: OUT[1], messages: [{ value: String(value) }] });
+  }
+}
+
+async function topicSize(topic: string): Promise<number> {
+  const admin = createKafka('kafka-counting-admin').admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Reads one job's counts from every Pushgateway and from Prometheus. */
+async function expectCountsEverywhere(job: string, expected: { consumed: Record<string, number>; produced: Record<string, number> }) {
+  for (const addr of PUSHGATEWAY_ADDRS) {
+    const samples = await readPushgateway(addr);
+    for (const [topic, n] of Object.entries(expected.consumed)) {
+      expect(findSample(samples, 'messages_consumed', { job, app: APP, topic }), `consumed ${topic} on ${addr}`).toBe(n);
+    }
+    for (const [topic, n] of Object.entries(expected.produced)) {
+      expect(findSample(samples, 'messages_produced', { job, app: APP, topic }), `produced ${topic} on ${addr}`).toBe(n);
+    }
+  }
+  for (const [metric, byTopic] of [['messages_consumed', expected.consumed], ['messages_produced', expected.produced]] as const) {
+    for (const [topic, n] of Object.entries(byTopic)) {
+      const query = `${metric}{job=${JSON.stringify(job)},topic=${JSON.stringify(topic)}}`;
+      // The gateways' series carry the same labels, so Prometheus may keep them as one series.
+      const series = await waitFor(
+        async () => {
+          const found = await queryPrometheus(query);
+          return found.length > 0 && found.every((s) => s.value === n) ? found : undefined;
+        },
+        { timeoutMs: 15_000, intervalMs: 250, what: `${query} == ${n} in Prometheus` },
+      );
+      expect(series.map((s) => s.value), query).toEqual(series.map(() => n));
+    }
+  }
+}
+
+describe('counting Kafka messages against the real broker', () => {
+  const closers: Array<() => Promise<unknown>> = [];
+
+  beforeAll(async () => {
+    await assertKafkaReachable();
+    await createTopics([...IN, ...OUT]);
+    await produceMessages(IN[0], K);
+    await produceMessages(IN[1], K);
+  });
+
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    await deleteTopics([...IN, ...OUT]).catch(() => undefined);
+    for (const job of [JOB_NEST, JOB_PLAIN]) {
+      await Promise.all(PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job).catch(() => undefined)));
+    }
+  });
+
+  it(`a Nest Kafka microservice counts exactly ${K} consumed and ${K} produced per topic on every Pushgateway and in Prometheus`, async () => {
+    const producer = createKafka('kafka-counting-relay').producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    await producer.connect();
+    closers.push(() => producer.disconnect());
+    const app = await NestFactory.createMicroservice<MicroserviceOptions>(
+      {
+        module: class RelayModule {},
+        imports: [NubiumMetricsModule.forRoot(moduleOptions(JOB_NEST))],
+        controllers: [RelayController],
+        providers: [{ provide: PRODUCER, useValue: producer }],
+      },
+      {
+        transport: Transport.KAFKA,
+        options: {
+          client: { clientId: 'kafka-counting-nest', brokers: [KAFKA_BROKER], logLevel: logLevel.ERROR },
+          consumer: { groupId: `kafka-counting-nest-${RUN}`, maxWaitTimeInMs: 200 },
+          subscribe: { fromBeginning: true },
+        },
+        logger: ['error', 'warn'],
+      },
+    );
+    closers.push(() => app.close());
+    await app.listen();
+    const metrics = app.get(MetricsManager);
+
+    await waitFor(async () => (IN.every((t) => metrics.messagesConsumed(t) >= K) ? true : undefined), {
+      timeoutMs: 30_000,
+      what: `${K} messages consumed from each input topic`,
+    });
+    const report = await app.get(MetricsPusher).pushNow();
+
+    expect(report.succeeded).toBe(PUSHGATEWAY_ADDRS.length);
+    expect([await topicSize(OUT[0]), await topicSize(OUT[1])]).toEqual([K, K]);
+    await expectCountsEverywhere(JOB_NEST, {
+      consumed: { [IN[0]]: K, [IN[1]]: K },
+      produced: { [OUT[0]]: K, [OUT[1]]: K },
+    });
+  });
+
+  it(`a kafkajs consumer with instrumentConsumer and instrumentProducer counts exactly ${K} per topic`, async () => {
+    const ctx: INestApplicationContext = await NestFactory.createApplicationContext(NubiumMetricsModule.forRoot(moduleOptions(JOB_PLAIN)), {
+      logger: ['error', 'warn'],
+    });
+    closers.push(() => ctx.close());
+    const metrics = ctx.get(MetricsManager);
+    const kafka = createKafka('kafka-counting-plain');
+    const producer = instrumentProducer(kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }), metrics);
+    const consumer: Consumer = instrumentConsumer(kafka.consumer({ groupId: `kafka-counting-plain-${RUN}`, maxWaitTimeInMs: 200 }), metrics);
+    await producer.connect();
+    closers.push(() => producer.disconnect());
+    await consumer.connect();
+    closers.push(() => consumer.disconnect());
+    await consumer.subscribe({ topics: [...IN], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        await producer.send({ topic: OUT[IN.indexOf(topic as (typeof IN)[number])]!, messages: [{ value: message.value }] });
+      },
+    });
+
+    await waitFor(async () => (IN.every((t) => metrics.messagesConsumed(t) >= K) ? true : undefined), {
+      timeoutMs: 30_000,
+      what: `${K} messages consumed from each input topic`,
+    });
+    const report = await ctx.get(MetricsPusher).pushNow();
+
+    expect(report.succeeded).toBe(PUSHGATEWAY_ADDRS.length);
+    // The Nest relay's K plus this consumer's K.
+    expect([await topicSize(OUT[0]), await topicSize(OUT[1])]).toEqual([2 * K, 2 * K]);
+    await expectCountsEverywhere(JOB_PLAIN, {
+      consumed: { [IN[0]]: K, [IN[1]]: K },
+      produced: { [OUT[0]]: K, [OUT[1]]: K },
+    });
+  });
+});
