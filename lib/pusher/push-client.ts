@@ -102,12 +102,16 @@ export class PushClient {
   }
 }
 
+// Node's own TLS codes, and OpenSSL's certificate verification codes
+// (UNABLE_TO_VERIFY_LEAF_SIGNATURE, DEPTH_ZERO_SELF_SIGNED_CERT, HOSTNAME_MISMATCH, ...).
+const TLS_ERROR_CODE = /^(ERR_TLS|ERR_SSL|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_|HOSTNAME_MISMATCH)|CERT/;
+
 function failure(error: NodeJS.ErrnoException, signal: AbortSignal): Omit<TargetResult, 'address' | 'durationMs'> {
   if (signal.aborted) return { ok: false, error: 'timeout', reason: 'timeout' };
   const code = error.code ?? '';
   const reason =
     code === 'ECONNREFUSED' ? 'refused'
-    : code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL') ? 'tls'
+    : TLS_ERROR_CODE.test(code) ? 'tls'
     : 'error';
   return { ok: false, error: code ? `${code}: ${error.message}` : error.message, reason };
 }
