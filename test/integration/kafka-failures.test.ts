@@ -23,11 +23,11 @@ class RejectedA extends Error {}
 class RejectedB extends Error {}
 
 type Mode = 'retriable' | 'plain' | 'kafkajs';
-const classes = {
+const classes: Record<Mode, readonly [new (message: string) => Error, new (message: string) => Error]> = {
   retriable: [RetryLaterA, RetryLaterB],
   plain: [RejectedA, RejectedB],
   kafkajs: [RejectedA, RejectedB],
-} as const;
+};
 
 /** Deliveries and successes per message index, seen by one consumer. */
 class Attempts {
