@@ -42,6 +42,9 @@ describe('coexistence with @willsoto/nestjs-prometheus', () => {
     // Both modules put metrics in prom-client's process-wide registry: leave it empty for the next test.
     register.clear();
     register.setDefaultLabels({});
+    for (const addr of PUSHGATEWAY_ADDRS) {
+      await deletePushgatewayGroup(addr, job).catch(() => undefined);
+    }
   });
 
   it('this module counts into the global registry @willsoto serves, default metrics once, and pushes all of it', async () => {
@@ -80,8 +83,6 @@ describe('coexistence with @willsoto/nestjs-prometheus', () => {
     const pushed = await readPushgateway(PUSHGATEWAY_ADDRS[0]);
     expect(findSample(pushed, 'coexist_orders_total', { job })).toBe(2);
     expect(findSample(pushed, 'messages_consumed', { job, topic: 'coexist.orders' })).toBe(4);
-    for (const addr of PUSHGATEWAY_ADDRS)
-      await deletePushgatewayGroup(addr, job).catch(() => undefined);
   });
 
   it("@willsoto's endpoint serves this module's own registry through its custom controller option", async () => {
