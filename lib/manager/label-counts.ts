@@ -6,6 +6,9 @@ import type { MetricType } from '../metrics.options';
 
 type Child = { set?(value: number): void; inc(value: number): void };
 
+/** Series folded into prom-client between two yields to the event loop. */
+const FOLD_SLICE = 500;
+
 /** One labelled series: the hot path adds to `value`; the registry reads it when collected. */
 export class CountCell {
   /** Everything counted so far. */
@@ -35,13 +38,12 @@ export class LabelCounts {
     private readonly cap: number,
     registry: Registry,
   ) {
-    const fold = type === 'gauge' ? () => this.foldGauge() : () => this.foldCounter();
     const config = {
       name,
       help,
       labelNames: [...Object.keys(fixed), label],
       registers: [registry],
-      collect: fold,
+      collect: () => this.fold(),
     };
     this.metric = type === 'gauge' ? new Gauge(config) : new Counter(config);
   }
@@ -83,17 +85,37 @@ export class LabelCounts {
     if (this.overflow) yield this.overflow;
   }
 
-  private foldGauge(): void {
-    for (const cell of this.allCells()) cell.child.set!(cell.value);
+  /**
+   * Folds the cells into the prom-client metric. prom-client spends microseconds per series on
+   * it (label validation and hashing), so a metric with many series is folded in slices with a
+   * yield to the event loop in between (prom-client awaits a collect that returns a promise),
+   * and a push of 10k series does not stall the app.
+   */
+  private fold(): void | Promise<void> {
+    if (this.cells.size < FOLD_SLICE) {
+      for (const cell of this.allCells()) this.foldCell(cell);
+      return;
+    }
+    return this.foldInSlices([...this.allCells()]);
   }
 
-  private foldCounter(): void {
-    for (const cell of this.allCells()) {
-      const delta = cell.value - cell.folded;
-      if (delta > 0) {
-        cell.child.inc(delta);
-        cell.folded = cell.value;
-      }
+  private async foldInSlices(cells: CountCell[]): Promise<void> {
+    for (let start = 0; start < cells.length; start += FOLD_SLICE) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      const end = Math.min(start + FOLD_SLICE, cells.length);
+      for (let i = start; i < end; i++) this.foldCell(cells[i]);
+    }
+  }
+
+  private foldCell(cell: CountCell): void {
+    if (this.type === 'gauge') {
+      cell.child.set!(cell.value);
+      return;
+    }
+    const delta = cell.value - cell.folded;
+    if (delta > 0) {
+      cell.child.inc(delta);
+      cell.folded = cell.value;
     }
   }
 }
