@@ -1,4 +1,4 @@
-import { Catch, Injectable, type ArgumentsHost, type ExceptionFilter, type OnModuleInit } from '@nestjs/common';
+import { Catch, Injectable, type ArgumentsHost, type OnModuleInit } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { ExternalExceptionFilter } from '@nestjs/core/exceptions/external-exception-filter';
 import { MetricsManager } from '../manager/metrics.manager';

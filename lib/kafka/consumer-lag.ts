@@ -14,7 +14,11 @@ const LAG_LABELS = [LABEL.app, LABEL.job, LABEL.topic, 'partition'];
  * `END_BATCH_PROCESS` events, and drops the series of partitions the consumer no longer owns
  * after a rebalance. Returns a function that stops listening.
  */
-export function reportConsumerLag(consumer: Consumer, metrics: MetricsManager, name: string): () => void {
+export function reportConsumerLag(
+  consumer: Consumer,
+  metrics: MetricsManager,
+  name: string,
+): () => void {
   const gauge = lagGauge(metrics, name);
   if (gauge === undefined) return () => undefined;
   // One child per partition, looked up without building a label string per batch.
@@ -26,7 +30,11 @@ export function reportConsumerLag(consumer: Consumer, metrics: MetricsManager, n
     if (partitions === undefined) children.set(payload.topic, (partitions = new Map()));
     let child = partitions.get(payload.partition);
     if (child === undefined) {
-      child = gauge.labels({ ...fixed, [LABEL.topic]: payload.topic, partition: String(payload.partition) });
+      child = gauge.labels({
+        ...fixed,
+        [LABEL.topic]: payload.topic,
+        partition: String(payload.partition),
+      });
       partitions.set(payload.partition, child);
     }
     const lag = Number(payload.offsetLag);
@@ -62,7 +70,10 @@ function lagGauge(metrics: MetricsManager, name: string): Gauge<string> | undefi
       registers: [metrics.registry],
     });
   }
-  if (existing instanceof Gauge && sameLabels((existing as unknown as { labelNames: string[] }).labelNames)) {
+  if (
+    existing instanceof Gauge &&
+    sameLabels((existing as unknown as { labelNames: string[] }).labelNames)
+  ) {
     return existing as Gauge<string>;
   }
   new Logger('NubiumMetrics').warn(lagMetricClash(name));
@@ -70,5 +81,8 @@ function lagGauge(metrics: MetricsManager, name: string): Gauge<string> | undefi
 }
 
 function sameLabels(labelNames: readonly string[] | undefined): boolean {
-  return labelNames?.length === LAG_LABELS.length && LAG_LABELS.every((label) => labelNames.includes(label));
+  return (
+    labelNames?.length === LAG_LABELS.length &&
+    LAG_LABELS.every((label) => labelNames.includes(label))
+  );
 }

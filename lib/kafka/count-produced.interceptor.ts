@@ -1,4 +1,9 @@
-import { Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  Logger,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { tap, type Observable } from 'rxjs';
 import type { MetricsManager } from '../manager/metrics.manager';
 import { uncountableResult } from './kafka.messages';

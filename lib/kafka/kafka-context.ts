@@ -12,7 +12,11 @@ interface TopicSource {
 export function kafkaTopicOf(context: ExecutionContext): string | undefined {
   if (context.getType() !== 'rpc') return undefined;
   const kafkaContext = context.getArgByIndex(1) as Partial<TopicSource> | null | undefined;
-  if (kafkaContext === null || typeof kafkaContext !== 'object' || typeof kafkaContext.getTopic !== 'function') {
+  if (
+    kafkaContext === null ||
+    typeof kafkaContext !== 'object' ||
+    typeof kafkaContext.getTopic !== 'function'
+  ) {
     return undefined;
   }
   const topic = kafkaContext.getTopic();

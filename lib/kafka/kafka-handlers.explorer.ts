@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, type NestInterceptor, type OnModuleDestroy, type Type } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type NestInterceptor,
+  type OnModuleDestroy,
+  type Type,
+} from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { MetricsManager } from '../manager/metrics.manager';
 import { KafkaConsumedInterceptor } from './consumed.interceptor';
@@ -47,14 +54,19 @@ export class KafkaHandlersExplorer implements OnModuleDestroy {
           bind.push(new CountProducedInterceptor(metrics, topic, `${controller.name}.${name}`));
           producedCount++;
         }
-        if (options.countConsumed && kafkaMetadata.isKafkaHandler(handler) && !appliesConsumed(handler, controller)) {
+        if (
+          options.countConsumed &&
+          kafkaMetadata.isKafkaHandler(handler) &&
+          !appliesConsumed(handler, controller)
+        ) {
           bind.push(consumed);
           consumedCount++;
         }
         if (bind.length > 0) this.bind(handler, bind);
       }
     }
-    if (consumedCount + producedCount > 0) new Logger('NubiumMetrics').log(boundHandlers(consumedCount, producedCount));
+    if (consumedCount + producedCount > 0)
+      new Logger('NubiumMetrics').log(boundHandlers(consumedCount, producedCount));
   }
 
   onModuleDestroy(): void {
@@ -70,7 +82,10 @@ export class KafkaHandlersExplorer implements OnModuleDestroy {
     this.restore.push(() => {
       const now = kafkaMetadata.ownInterceptors(handler) ?? [];
       const kept = now.filter((i) => !interceptors.includes(i as NestInterceptor));
-      kafkaMetadata.setOwnInterceptors(handler, original === undefined && kept.length === 0 ? undefined : kept);
+      kafkaMetadata.setOwnInterceptors(
+        handler,
+        original === undefined && kept.length === 0 ? undefined : kept,
+      );
     });
   }
 }
@@ -79,5 +94,9 @@ export class KafkaHandlersExplorer implements OnModuleDestroy {
 function appliesConsumed(handler: Handler, controller: Type<unknown>): boolean {
   return kafkaMetadata
     .interceptors(handler, controller)
-    .some((i) => i === KafkaConsumedInterceptor || (i instanceof KafkaConsumedInterceptor && !autoBound.has(i)));
+    .some(
+      (i) =>
+        i === KafkaConsumedInterceptor ||
+        (i instanceof KafkaConsumedInterceptor && !autoBound.has(i)),
+    );
 }

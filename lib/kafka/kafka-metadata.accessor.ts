@@ -1,6 +1,11 @@
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import type { NestInterceptor, Type } from '@nestjs/common';
-import { COUNT_PRODUCED_METADATA, MS_PATTERN_METADATA, MS_TRANSPORT_KAFKA, MS_TRANSPORT_METADATA } from './kafka.constants';
+import {
+  COUNT_PRODUCED_METADATA,
+  MS_PATTERN_METADATA,
+  MS_TRANSPORT_KAFKA,
+  MS_TRANSPORT_METADATA,
+} from './kafka.constants';
 
 type Handler = (...args: unknown[]) => unknown;
 type InterceptorRef = Type<NestInterceptor> | NestInterceptor;
@@ -22,7 +27,8 @@ export const kafkaMetadata = {
   /** Interceptors bound to the method and to its class by `@UseInterceptors`. */
   interceptors(handler: Handler, controller: Type<unknown>): InterceptorRef[] {
     const own = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as InterceptorRef[];
-    const ofClass = (Reflect.getMetadata(INTERCEPTORS_METADATA, controller) ?? []) as InterceptorRef[];
+    const ofClass = (Reflect.getMetadata(INTERCEPTORS_METADATA, controller) ??
+      []) as InterceptorRef[];
     return [...ofClass, ...own];
   },
 

@@ -46,7 +46,8 @@ export function instrumentConsumer<C extends Consumer>(
   instrumented.add(consumer);
   const run = consumer.run.bind(consumer);
   consumer.run = (config?: ConsumerRunConfig) => run(config && countingRunConfig(config, metrics));
-  if (options.lag !== false) reportConsumerLag(consumer, metrics, options.lagMetricName ?? DEFAULT_LAG_METRIC_NAME);
+  if (options.lag !== false)
+    reportConsumerLag(consumer, metrics, options.lagMetricName ?? DEFAULT_LAG_METRIC_NAME);
   return consumer;
 }
 
@@ -54,11 +55,18 @@ function countingRunConfig(config: ConsumerRunConfig, metrics: MetricsManager): 
   const { eachMessage, eachBatch } = config;
   // kafkajs calls eachMessage when both are given.
   if (eachMessage) return { ...config, eachMessage: countingEachMessage(eachMessage, metrics) };
-  if (eachBatch) return { ...config, eachBatch: countingEachBatch(eachBatch, metrics, config.eachBatchAutoResolve !== false) };
+  if (eachBatch)
+    return {
+      ...config,
+      eachBatch: countingEachBatch(eachBatch, metrics, config.eachBatchAutoResolve !== false),
+    };
   return config;
 }
 
-function countingEachMessage(handler: EachMessageHandler, metrics: MetricsManager): EachMessageHandler {
+function countingEachMessage(
+  handler: EachMessageHandler,
+  metrics: MetricsManager,
+): EachMessageHandler {
   return async (payload) => {
     try {
       await handler(payload);
@@ -70,7 +78,11 @@ function countingEachMessage(handler: EachMessageHandler, metrics: MetricsManage
   };
 }
 
-function countingEachBatch(handler: EachBatchHandler, metrics: MetricsManager, autoResolve: boolean): EachBatchHandler {
+function countingEachBatch(
+  handler: EachBatchHandler,
+  metrics: MetricsManager,
+  autoResolve: boolean,
+): EachBatchHandler {
   return async (payload) => {
     const counter = new ResolvedCounter(payload.batch, metrics);
     const resolveOffset = payload.resolveOffset;

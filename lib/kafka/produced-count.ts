@@ -18,7 +18,11 @@ function isTopicRecord(value: unknown): value is TopicRecord {
  * Applies the {@link CountProduced} rule to what a handler completed with; returns `false` when
  * the decorator names no topic and the result says nothing about what was sent.
  */
-export function countProducedResult(metrics: MetricsManager, topic: string | null, result: unknown): boolean {
+export function countProducedResult(
+  metrics: MetricsManager,
+  topic: string | null,
+  result: unknown,
+): boolean {
   if (topic !== null) {
     metrics.incMessagesProduced(topic, Array.isArray(result) ? result.length : 1);
     return true;

@@ -73,7 +73,18 @@ function errorsController(): Type<unknown> {
   return ErrorsController;
 }
 
-const PATHS = ['/bad', '/bad-object', '/teapot', '/forbidden', '/crash', '/async-crash', '/http-error-like', '/produce-fails', '/produce-ok', '/no-such-route'];
+const PATHS = [
+  '/bad',
+  '/bad-object',
+  '/teapot',
+  '/forbidden',
+  '/crash',
+  '/async-crash',
+  '/http-error-like',
+  '/produce-fails',
+  '/produce-ok',
+  '/no-such-route',
+];
 
 const EXPECTED_ERRORS: Record<string, number> = {
   BadRequestException: 2,
@@ -86,11 +97,22 @@ const EXPECTED_ERRORS: Record<string, number> = {
   NotFoundException: 1,
 };
 
-async function startApp(platform: 'express' | 'fastify', job: string | undefined): Promise<INestApplication> {
+async function startApp(
+  platform: 'express' | 'fastify',
+  job: string | undefined,
+): Promise<INestApplication> {
   const module = {
     module: class HttpErrorsModule {},
     imports: job
-      ? [NubiumMetricsModule.forRoot({ job, app: APP, serviceName: HEADLESS_NAME, dnsServers: [DNS_SERVER], pushRateSeconds: 3600 })]
+      ? [
+          NubiumMetricsModule.forRoot({
+            job,
+            app: APP,
+            serviceName: HEADLESS_NAME,
+            dnsServers: [DNS_SERVER],
+            pushRateSeconds: 3600,
+          }),
+        ]
       : [],
     controllers: [errorsController()],
   };
@@ -104,7 +126,10 @@ async function startApp(platform: 'express' | 'fastify', job: string | undefined
 
 async function responses(app: INestApplication) {
   const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  const seen: Record<string, { status: number; contentType: string | null; length: string | null; body: string }> = {};
+  const seen: Record<
+    string,
+    { status: number; contentType: string | null; length: string | null; body: string }
+  > = {};
   for (const path of PATHS) {
     const response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(5_000) });
     seen[path] = {
@@ -121,7 +146,10 @@ describe('MetricsErrorsFilter on HTTP', () => {
   const jobs: string[] = [];
 
   afterAll(async () => {
-    for (const job of jobs) await Promise.all(PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job).catch(() => undefined)));
+    for (const job of jobs)
+      await Promise.all(
+        PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job).catch(() => undefined)),
+      );
   });
 
   it.each(['express', 'fastify'] as const)(
@@ -142,14 +170,22 @@ describe('MetricsErrorsFilter on HTTP', () => {
 
         const metrics = withModule.get(MetricsManager);
         expect(metrics.messagesProduced(PRODUCED_TOPIC)).toBe(1);
-        expect((await withModule.get(MetricsPusher).pushNow()).succeeded).toBe(PUSHGATEWAY_ADDRS.length);
+        expect((await withModule.get(MetricsPusher).pushNow()).succeeded).toBe(
+          PUSHGATEWAY_ADDRS.length,
+        );
         for (const addr of PUSHGATEWAY_ADDRS) {
           const samples = await readPushgateway(addr);
           for (const [exception, n] of Object.entries(EXPECTED_ERRORS)) {
-            expect(findSample(samples, 'messages_errors', { job, app: APP, exception }), `${exception} on ${addr}`).toBe(n);
+            expect(
+              findSample(samples, 'messages_errors', { job, app: APP, exception }),
+              `${exception} on ${addr}`,
+            ).toBe(n);
           }
           // The failed produce is not counted, the successful one is.
-          expect(findSample(samples, 'messages_produced', { job, app: APP, topic: PRODUCED_TOPIC }), addr).toBe(1);
+          expect(
+            findSample(samples, 'messages_produced', { job, app: APP, topic: PRODUCED_TOPIC }),
+            addr,
+          ).toBe(1);
         }
       } finally {
         await plain.close();

@@ -6,9 +6,30 @@ import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CountProduced, instrumentConsumer, instrumentProducer, MetricsManager, MetricsPusher, NubiumMetricsModule } from '../../lib';
-import { assertKafkaReachable, createKafka, createTopics, deleteTopics, KAFKA_BROKER, produceMessages, uniqueTopic } from '../support/kafka';
-import { deletePushgatewayGroup, findSample, queryPrometheus, readPushgateway, waitFor } from '../support/stack';
+import {
+  CountProduced,
+  instrumentConsumer,
+  instrumentProducer,
+  MetricsManager,
+  MetricsPusher,
+  NubiumMetricsModule,
+} from '../../lib';
+import {
+  assertKafkaReachable,
+  createKafka,
+  createTopics,
+  deleteTopics,
+  KAFKA_BROKER,
+  produceMessages,
+  uniqueTopic,
+} from '../support/kafka';
+import {
+  deletePushgatewayGroup,
+  findSample,
+  queryPrometheus,
+  readPushgateway,
+  waitFor,
+} from '../support/stack';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const K = 40;
@@ -58,17 +79,29 @@ async function topicSize(topic: string): Promise<number> {
 }
 
 /** Reads one job's counts from every Pushgateway and from Prometheus. */
-async function expectCountsEverywhere(job: string, expected: { consumed: Record<string, number>; produced: Record<string, number> }) {
+async function expectCountsEverywhere(
+  job: string,
+  expected: { consumed: Record<string, number>; produced: Record<string, number> },
+) {
   for (const addr of PUSHGATEWAY_ADDRS) {
     const samples = await readPushgateway(addr);
     for (const [topic, n] of Object.entries(expected.consumed)) {
-      expect(findSample(samples, 'messages_consumed', { job, app: APP, topic }), `consumed ${topic} on ${addr}`).toBe(n);
+      expect(
+        findSample(samples, 'messages_consumed', { job, app: APP, topic }),
+        `consumed ${topic} on ${addr}`,
+      ).toBe(n);
     }
     for (const [topic, n] of Object.entries(expected.produced)) {
-      expect(findSample(samples, 'messages_produced', { job, app: APP, topic }), `produced ${topic} on ${addr}`).toBe(n);
+      expect(
+        findSample(samples, 'messages_produced', { job, app: APP, topic }),
+        `produced ${topic} on ${addr}`,
+      ).toBe(n);
     }
   }
-  for (const [metric, byTopic] of [['messages_consumed', expected.consumed], ['messages_produced', expected.produced]] as const) {
+  for (const [metric, byTopic] of [
+    ['messages_consumed', expected.consumed],
+    ['messages_produced', expected.produced],
+  ] as const) {
     for (const [topic, n] of Object.entries(byTopic)) {
       const query = `${metric}{job=${JSON.stringify(job)},topic=${JSON.stringify(topic)}}`;
       // The gateways' series carry the same labels, so Prometheus may keep them as one series.
@@ -79,7 +112,10 @@ async function expectCountsEverywhere(job: string, expected: { consumed: Record<
         },
         { timeoutMs: 15_000, intervalMs: 250, what: `${query} == ${n} in Prometheus` },
       );
-      expect(series.map((s) => s.value), query).toEqual(series.map(() => n));
+      expect(
+        series.map((s) => s.value),
+        query,
+      ).toEqual(series.map(() => n));
     }
   }
 }
@@ -98,12 +134,17 @@ describe('counting Kafka messages against the real broker', () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
     await deleteTopics([...IN, ...OUT]).catch(() => undefined);
     for (const job of [JOB_NEST, JOB_PLAIN]) {
-      await Promise.all(PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job).catch(() => undefined)));
+      await Promise.all(
+        PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job).catch(() => undefined)),
+      );
     }
   });
 
   it(`a Nest Kafka microservice counts exactly ${K} consumed and ${K} produced per topic on every Pushgateway and in Prometheus`, async () => {
-    const producer = createKafka('kafka-counting-relay').producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    const producer = createKafka('kafka-counting-relay').producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
     await producer.connect();
     closers.push(() => producer.disconnect());
     const app = await NestFactory.createMicroservice<MicroserviceOptions>(
@@ -116,7 +157,11 @@ describe('counting Kafka messages against the real broker', () => {
       {
         transport: Transport.KAFKA,
         options: {
-          client: { clientId: 'kafka-counting-nest', brokers: [KAFKA_BROKER], logLevel: logLevel.ERROR },
+          client: {
+            clientId: 'kafka-counting-nest',
+            brokers: [KAFKA_BROKER],
+            logLevel: logLevel.ERROR,
+          },
           consumer: { groupId: `kafka-counting-nest-${RUN}`, maxWaitTimeInMs: 200 },
           subscribe: { fromBeginning: true },
         },
@@ -127,10 +172,13 @@ describe('counting Kafka messages against the real broker', () => {
     await app.listen();
     const metrics = app.get(MetricsManager);
 
-    await waitFor(async () => (IN.every((t) => metrics.messagesConsumed(t) >= K) ? true : undefined), {
-      timeoutMs: 30_000,
-      what: `${K} messages consumed from each input topic`,
-    });
+    await waitFor(
+      async () => (IN.every((t) => metrics.messagesConsumed(t) >= K) ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        what: `${K} messages consumed from each input topic`,
+      },
+    );
     const report = await app.get(MetricsPusher).pushNow();
 
     expect(report.succeeded).toBe(PUSHGATEWAY_ADDRS.length);
@@ -142,14 +190,26 @@ describe('counting Kafka messages against the real broker', () => {
   });
 
   it(`a kafkajs consumer with instrumentConsumer and instrumentProducer counts exactly ${K} per topic`, async () => {
-    const ctx: INestApplicationContext = await NestFactory.createApplicationContext(NubiumMetricsModule.forRoot(moduleOptions(JOB_PLAIN)), {
-      logger: ['error', 'warn'],
-    });
+    const ctx: INestApplicationContext = await NestFactory.createApplicationContext(
+      NubiumMetricsModule.forRoot(moduleOptions(JOB_PLAIN)),
+      {
+        logger: ['error', 'warn'],
+      },
+    );
     closers.push(() => ctx.close());
     const metrics = ctx.get(MetricsManager);
     const kafka = createKafka('kafka-counting-plain');
-    const producer = instrumentProducer(kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }), metrics);
-    const consumer: Consumer = instrumentConsumer(kafka.consumer({ groupId: `kafka-counting-plain-${RUN}`, maxWaitTimeInMs: 200 }), metrics);
+    const producer = instrumentProducer(
+      kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+      }),
+      metrics,
+    );
+    const consumer: Consumer = instrumentConsumer(
+      kafka.consumer({ groupId: `kafka-counting-plain-${RUN}`, maxWaitTimeInMs: 200 }),
+      metrics,
+    );
     await producer.connect();
     closers.push(() => producer.disconnect());
     await consumer.connect();
@@ -157,14 +217,20 @@ describe('counting Kafka messages against the real broker', () => {
     await consumer.subscribe({ topics: [...IN], fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic, message }) => {
-        await producer.send({ topic: OUT[IN.indexOf(topic as (typeof IN)[number])]!, messages: [{ value: message.value }] });
+        await producer.send({
+          topic: OUT[IN.indexOf(topic as (typeof IN)[number])]!,
+          messages: [{ value: message.value }],
+        });
       },
     });
 
-    await waitFor(async () => (IN.every((t) => metrics.messagesConsumed(t) >= K) ? true : undefined), {
-      timeoutMs: 30_000,
-      what: `${K} messages consumed from each input topic`,
-    });
+    await waitFor(
+      async () => (IN.every((t) => metrics.messagesConsumed(t) >= K) ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        what: `${K} messages consumed from each input topic`,
+      },
+    );
     const report = await ctx.get(MetricsPusher).pushNow();
 
     expect(report.succeeded).toBe(PUSHGATEWAY_ADDRS.length);

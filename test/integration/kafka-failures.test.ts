@@ -4,11 +4,25 @@
 // transport retries or commits: each message is delivered as often as without the module.
 import { Controller, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EventPattern, KafkaRetriableException, Payload, Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import {
+  EventPattern,
+  KafkaRetriableException,
+  Payload,
+  Transport,
+  type MicroserviceOptions,
+} from '@nestjs/microservices';
 import { logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentConsumer, MetricsManager, MetricsPusher, NubiumMetricsModule } from '../../lib';
-import { assertKafkaReachable, createKafka, createTopics, deleteTopics, KAFKA_BROKER, produceMessages, uniqueTopic } from '../support/kafka';
+import {
+  assertKafkaReachable,
+  createKafka,
+  createTopics,
+  deleteTopics,
+  KAFKA_BROKER,
+  produceMessages,
+  uniqueTopic,
+} from '../support/kafka';
 import { deletePushgatewayGroup, findSample, readPushgateway, waitFor } from '../support/stack';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
@@ -23,7 +37,10 @@ class RejectedA extends Error {}
 class RejectedB extends Error {}
 
 type Mode = 'retriable' | 'plain' | 'kafkajs';
-const classes: Record<Mode, readonly [new (message: string) => Error, new (message: string) => Error]> = {
+const classes: Record<
+  Mode,
+  readonly [new (message: string) => Error, new (message: string) => Error]
+> = {
   retriable: [RetryLaterA, RetryLaterB],
   plain: [RejectedA, RejectedB],
   kafkajs: [RejectedA, RejectedB],
@@ -71,7 +88,15 @@ async function runNest(mode: 'retriable' | 'plain', withModule: boolean) {
     {
       module: class FailingModule {},
       imports: withModule
-        ? [NubiumMetricsModule.forRoot({ job: job(name), app: APP, serviceName: HEADLESS_NAME, dnsServers: [DNS_SERVER], pushRateSeconds: 3600 })]
+        ? [
+            NubiumMetricsModule.forRoot({
+              job: job(name),
+              app: APP,
+              serviceName: HEADLESS_NAME,
+              dnsServers: [DNS_SERVER],
+              pushRateSeconds: 3600,
+            }),
+          ]
         : [],
       controllers: [relayController(attempts, mode)],
     },
@@ -92,9 +117,13 @@ async function runNest(mode: 'retriable' | 'plain', withModule: boolean) {
   );
   try {
     await app.listen();
-    await waitFor(async () => (attempts.settled ? true : undefined), { timeoutMs: 30_000, what: `every message of ${name} handled` });
+    await waitFor(async () => (attempts.settled ? true : undefined), {
+      timeoutMs: 30_000,
+      what: `every message of ${name} handled`,
+    });
     const metrics = withModule ? app.get(MetricsManager) : undefined;
-    if (withModule) expect((await app.get(MetricsPusher).pushNow()).succeeded).toBe(PUSHGATEWAY_ADDRS.length);
+    if (withModule)
+      expect((await app.get(MetricsPusher).pushNow()).succeeded).toBe(PUSHGATEWAY_ADDRS.length);
     return { attempts, metrics, job: job(name) };
   } finally {
     await app.close();
@@ -102,14 +131,26 @@ async function runNest(mode: 'retriable' | 'plain', withModule: boolean) {
 }
 
 /** The counts the rule predicts from what the handler saw, checked on every Pushgateway. */
-async function expectCountsOnEveryGateway(jobName: string, attempts: Attempts, classNames: [string, string]) {
-  const failedAttempts = attempts.deliveries.reduce((sum, n) => sum + n, 0) - attempts.successes.reduce((sum, n) => sum + n, 0);
+async function expectCountsOnEveryGateway(
+  jobName: string,
+  attempts: Attempts,
+  classNames: [string, string],
+) {
+  const failedAttempts =
+    attempts.deliveries.reduce((sum, n) => sum + n, 0) -
+    attempts.successes.reduce((sum, n) => sum + n, 0);
   expect(failedAttempts).toBe(K / 5);
   for (const addr of PUSHGATEWAY_ADDRS) {
     const samples = await readPushgateway(addr);
     expect(findSample(samples, 'messages_consumed', { job: jobName, topic: TOPIC }), addr).toBe(K);
-    expect(findSample(samples, 'messages_errors', { job: jobName, exception: classNames[0] }), addr).toBe(K / 10);
-    expect(findSample(samples, 'messages_errors', { job: jobName, exception: classNames[1] }), addr).toBe(K / 10);
+    expect(
+      findSample(samples, 'messages_errors', { job: jobName, exception: classNames[0] }),
+      addr,
+    ).toBe(K / 10);
+    expect(
+      findSample(samples, 'messages_errors', { job: jobName, exception: classNames[1] }),
+      addr,
+    ).toBe(K / 10);
   }
 }
 
@@ -122,7 +163,10 @@ describe('a handler that fails the first attempt of every 5th message', () => {
 
   afterAll(async () => {
     await deleteTopics([TOPIC]).catch(() => undefined);
-    for (const j of jobs) await Promise.all(PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, j).catch(() => undefined)));
+    for (const j of jobs)
+      await Promise.all(
+        PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, j).catch(() => undefined)),
+      );
   });
 
   it.each(['retriable', 'plain'] as const)(
@@ -142,19 +186,34 @@ describe('a handler that fails the first attempt of every 5th message', () => {
     const attempts = new Attempts();
     jobs.push(job('kafkajs'));
     const ctx = await NestFactory.createApplicationContext(
-      NubiumMetricsModule.forRoot({ job: job('kafkajs'), app: APP, serviceName: HEADLESS_NAME, dnsServers: [DNS_SERVER], pushRateSeconds: 3600 }),
+      NubiumMetricsModule.forRoot({
+        job: job('kafkajs'),
+        app: APP,
+        serviceName: HEADLESS_NAME,
+        dnsServers: [DNS_SERVER],
+        pushRateSeconds: 3600,
+      }),
       { logger: false },
     );
     const kafka = createKafka('kafka-failures-kafkajs', logLevel.NOTHING);
     const consumer = instrumentConsumer(
-      kafka.consumer({ groupId: job('kafkajs'), maxWaitTimeInMs: 200, retry: { initialRetryTime: 50, maxRetryTime: 500, retries: 10 } }),
+      kafka.consumer({
+        groupId: job('kafkajs'),
+        maxWaitTimeInMs: 200,
+        retry: { initialRetryTime: 50, maxRetryTime: 500, retries: 10 },
+      }),
       ctx.get(MetricsManager),
     );
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [TOPIC], fromBeginning: true });
-      await consumer.run({ eachMessage: async ({ message }) => attempts.handle(message.value!.toString(), 'kafkajs') });
-      await waitFor(async () => (attempts.settled ? true : undefined), { timeoutMs: 30_000, what: 'every message handled' });
+      await consumer.run({
+        eachMessage: async ({ message }) => attempts.handle(message.value!.toString(), 'kafkajs'),
+      });
+      await waitFor(async () => (attempts.settled ? true : undefined), {
+        timeoutMs: 30_000,
+        what: 'every message handled',
+      });
       expect((await ctx.get(MetricsPusher).pushNow()).succeeded).toBe(PUSHGATEWAY_ADDRS.length);
     } finally {
       await consumer.disconnect();

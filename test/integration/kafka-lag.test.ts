@@ -3,8 +3,20 @@
 import { NestFactory } from '@nestjs/core';
 import { logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LAG_METRIC_NAME, instrumentConsumer, MetricsManager, MetricsPusher, NubiumMetricsModule } from '../../lib';
-import { assertKafkaReachable, createKafka, createTopics, deleteTopics, uniqueTopic } from '../support/kafka';
+import {
+  DEFAULT_LAG_METRIC_NAME,
+  instrumentConsumer,
+  MetricsManager,
+  MetricsPusher,
+  NubiumMetricsModule,
+} from '../../lib';
+import {
+  assertKafkaReachable,
+  createKafka,
+  createTopics,
+  deleteTopics,
+  uniqueTopic,
+} from '../support/kafka';
 import { deletePushgatewayGroup, findSample, readPushgateway, waitFor } from '../support/stack';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
@@ -14,8 +26,13 @@ const APP = 'kafka-lag-app';
 const TOPIC = uniqueTopic('klag-in');
 const JOB = `kafka-lag-${uniqueTopic('run')}`;
 
-async function readEveryGateway(name: string, labels: Record<string, string>): Promise<Array<number | undefined>> {
-  return Promise.all(PUSHGATEWAY_ADDRS.map(async (addr) => findSample(await readPushgateway(addr), name, labels)));
+async function readEveryGateway(
+  name: string,
+  labels: Record<string, string>,
+): Promise<Array<number | undefined>> {
+  return Promise.all(
+    PUSHGATEWAY_ADDRS.map(async (addr) => findSample(await readPushgateway(addr), name, labels)),
+  );
 }
 
 describe('instrumentConsumer with eachBatch', () => {
@@ -23,28 +40,45 @@ describe('instrumentConsumer with eachBatch', () => {
     await assertKafkaReachable();
     await createTopics([TOPIC]);
     // One record batch per send: with a tiny fetch size the consumer gets them one at a time.
-    const producer = createKafka('klag-producer').producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = createKafka('klag-producer').producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     for (let b = 0; b < BATCHES; b++) {
-      await producer.send({ topic: TOPIC, messages: Array.from({ length: PER_BATCH }, (_, i) => ({ value: `m-${b}-${i}` })) });
+      await producer.send({
+        topic: TOPIC,
+        messages: Array.from({ length: PER_BATCH }, (_, i) => ({ value: `m-${b}-${i}` })),
+      });
     }
     await producer.disconnect();
   });
 
   afterAll(async () => {
     await deleteTopics([TOPIC]).catch(() => undefined);
-    await Promise.all(PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, JOB).catch(() => undefined)));
+    await Promise.all(
+      PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, JOB).catch(() => undefined)),
+    );
   });
 
   it('counts resolved offsets once and reports the lag of each batch, down to 0', async () => {
     const ctx = await NestFactory.createApplicationContext(
-      NubiumMetricsModule.forRoot({ job: JOB, app: APP, serviceName: HEADLESS_NAME, dnsServers: [DNS_SERVER], pushRateSeconds: 3600 }),
+      NubiumMetricsModule.forRoot({
+        job: JOB,
+        app: APP,
+        serviceName: HEADLESS_NAME,
+        dnsServers: [DNS_SERVER],
+        pushRateSeconds: 3600,
+      }),
       { logger: false },
     );
     const metrics = ctx.get(MetricsManager);
     const pusher = ctx.get(MetricsPusher);
     const consumer = instrumentConsumer(
-      createKafka('klag-consumer', logLevel.NOTHING).consumer({ groupId: JOB, maxWaitTimeInMs: 200, maxBytesPerPartition: 1 }),
+      createKafka('klag-consumer', logLevel.NOTHING).consumer({
+        groupId: JOB,
+        maxWaitTimeInMs: 200,
+        maxBytesPerPartition: 1,
+      }),
       metrics,
     );
     let resume: (() => void) | undefined;
@@ -55,14 +89,19 @@ describe('instrumentConsumer with eachBatch', () => {
       await consumer.run({
         eachBatch: async ({ batch, resolveOffset, pause }) => {
           // Half the batch resolved by hand, the rest by kafkajs's auto-resolve.
-          for (const message of batch.messages.slice(0, PER_BATCH / 2)) resolveOffset(message.offset);
+          for (const message of batch.messages.slice(0, PER_BATCH / 2))
+            resolveOffset(message.offset);
           if (resume === undefined) resume = pause();
         },
       });
-      await waitFor(async () => (resume !== undefined && metrics.messagesConsumed(TOPIC) === PER_BATCH ? true : undefined), {
-        timeoutMs: 20_000,
-        what: 'the first batch processed',
-      });
+      await waitFor(
+        async () =>
+          resume !== undefined && metrics.messagesConsumed(TOPIC) === PER_BATCH ? true : undefined,
+        {
+          timeoutMs: 20_000,
+          what: 'the first batch processed',
+        },
+      );
       // END_BATCH_PROCESS comes right after the batch handler returns.
       await waitFor(
         async () => {
@@ -70,15 +109,24 @@ describe('instrumentConsumer with eachBatch', () => {
           const lag = await readEveryGateway(DEFAULT_LAG_METRIC_NAME, lagLabels);
           return lag.every((v) => v === (BATCHES - 1) * PER_BATCH) ? lag : undefined;
         },
-        { timeoutMs: 10_000, intervalMs: 200, what: `lag ${(BATCHES - 1) * PER_BATCH} on every gateway` },
+        {
+          timeoutMs: 10_000,
+          intervalMs: 200,
+          what: `lag ${(BATCHES - 1) * PER_BATCH} on every gateway`,
+        },
       );
-      expect(await readEveryGateway('messages_consumed', { job: JOB, topic: TOPIC })).toEqual(PUSHGATEWAY_ADDRS.map(() => PER_BATCH));
+      expect(await readEveryGateway('messages_consumed', { job: JOB, topic: TOPIC })).toEqual(
+        PUSHGATEWAY_ADDRS.map(() => PER_BATCH),
+      );
 
       resume!();
-      await waitFor(async () => (metrics.messagesConsumed(TOPIC) >= BATCHES * PER_BATCH ? true : undefined), {
-        timeoutMs: 20_000,
-        what: 'every batch processed',
-      });
+      await waitFor(
+        async () => (metrics.messagesConsumed(TOPIC) >= BATCHES * PER_BATCH ? true : undefined),
+        {
+          timeoutMs: 20_000,
+          what: 'every batch processed',
+        },
+      );
       await waitFor(
         async () => {
           await pusher.pushNow();
@@ -87,7 +135,9 @@ describe('instrumentConsumer with eachBatch', () => {
         },
         { timeoutMs: 10_000, intervalMs: 200, what: 'lag 0 on every gateway' },
       );
-      expect(await readEveryGateway('messages_consumed', { job: JOB, topic: TOPIC })).toEqual(PUSHGATEWAY_ADDRS.map(() => BATCHES * PER_BATCH));
+      expect(await readEveryGateway('messages_consumed', { job: JOB, topic: TOPIC })).toEqual(
+        PUSHGATEWAY_ADDRS.map(() => BATCHES * PER_BATCH),
+      );
     } finally {
       await consumer.disconnect();
       await ctx.close();

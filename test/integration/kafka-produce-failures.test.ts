@@ -5,8 +5,22 @@ import { NestFactory } from '@nestjs/core';
 import { EventPattern, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { logLevel, Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CountProduced, instrumentProducer, MetricsManager, MetricsPusher, NubiumMetricsModule } from '../../lib';
-import { assertKafkaReachable, createKafka, createTopics, deleteTopics, KAFKA_BROKER, produceMessages, uniqueTopic } from '../support/kafka';
+import {
+  CountProduced,
+  instrumentProducer,
+  MetricsManager,
+  MetricsPusher,
+  NubiumMetricsModule,
+} from '../../lib';
+import {
+  assertKafkaReachable,
+  createKafka,
+  createTopics,
+  deleteTopics,
+  KAFKA_BROKER,
+  produceMessages,
+  uniqueTopic,
+} from '../support/kafka';
 import { deletePushgatewayGroup, findSample, readPushgateway, waitFor } from '../support/stack';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
@@ -19,7 +33,13 @@ const MISSING = uniqueTopic('kpf-never-created');
 const PRODUCER = Symbol('producer');
 const jobs: string[] = [];
 
-const options = (job: string) => ({ job, app: APP, serviceName: HEADLESS_NAME, dnsServers: [DNS_SERVER], pushRateSeconds: 3600 });
+const options = (job: string) => ({
+  job,
+  app: APP,
+  serviceName: HEADLESS_NAME,
+  dnsServers: [DNS_SERVER],
+  pushRateSeconds: 3600,
+});
 
 function refusingProducer(): Producer {
   return createKafka('kpf-producer', logLevel.NOTHING).producer({
@@ -33,17 +53,26 @@ async function topicSize(topic: string): Promise<number> {
   const admin = createKafka('kpf-admin').admin();
   await admin.connect();
   try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+    return (await admin.fetchTopicOffsets(topic)).reduce(
+      (sum, p) => sum + Number(p.high) - Number(p.low),
+      0,
+    );
   } finally {
     await admin.disconnect();
   }
 }
 
-async function expectProducedOnEveryGateway(job: string, expected: Record<string, number | undefined>) {
+async function expectProducedOnEveryGateway(
+  job: string,
+  expected: Record<string, number | undefined>,
+) {
   for (const addr of PUSHGATEWAY_ADDRS) {
     const samples = await readPushgateway(addr);
     for (const [topic, n] of Object.entries(expected)) {
-      expect(findSample(samples, 'messages_produced', { job, app: APP, topic }), `${topic} on ${addr}`).toBe(n);
+      expect(
+        findSample(samples, 'messages_produced', { job, app: APP, topic }),
+        `${topic} on ${addr}`,
+      ).toBe(n);
     }
   }
 }
@@ -57,20 +86,33 @@ describe('a failed produce', () => {
 
   afterAll(async () => {
     await deleteTopics([IN, OUT]).catch(() => undefined);
-    for (const job of jobs) await Promise.all(PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job).catch(() => undefined)));
+    for (const job of jobs)
+      await Promise.all(
+        PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job).catch(() => undefined)),
+      );
   });
 
   it('instrumentProducer counts acknowledged sends only: a send or batch to an unknown topic counts nothing', async () => {
     const job = `kpf-kafkajs-${RUN}`;
     jobs.push(job);
-    const ctx = await NestFactory.createApplicationContext(NubiumMetricsModule.forRoot(options(job)), { logger: false });
+    const ctx = await NestFactory.createApplicationContext(
+      NubiumMetricsModule.forRoot(options(job)),
+      { logger: false },
+    );
     const producer = instrumentProducer(refusingProducer(), ctx.get(MetricsManager));
     try {
       await producer.connect();
       await producer.send({ topic: OUT, messages: [{ value: 'a' }, { value: 'b' }] });
-      await expect(producer.send({ topic: MISSING, messages: [{ value: 'lost' }] })).rejects.toThrow();
       await expect(
-        producer.sendBatch({ topicMessages: [{ topic: OUT, messages: [{ value: 'c' }] }, { topic: MISSING, messages: [{ value: 'd' }] }] }),
+        producer.send({ topic: MISSING, messages: [{ value: 'lost' }] }),
+      ).rejects.toThrow();
+      await expect(
+        producer.sendBatch({
+          topicMessages: [
+            { topic: OUT, messages: [{ value: 'c' }] },
+            { topic: MISSING, messages: [{ value: 'd' }] },
+          ],
+        }),
       ).rejects.toThrow();
       expect((await ctx.get(MetricsPusher).pushNow()).succeeded).toBe(PUSHGATEWAY_ADDRS.length);
     } finally {
@@ -95,7 +137,10 @@ describe('a failed produce', () => {
         async relay(value: unknown): Promise<void> {
           const n = (attempts.get(String(value)) ?? 0) + 1;
           attempts.set(String(value), n);
-          await this.producer.send({ topic: n === 1 ? MISSING : OUT, messages: [{ value: String(value) }] });
+          await this.producer.send({
+            topic: n === 1 ? MISSING : OUT,
+            messages: [{ value: String(value) }],
+          });
         }
       }
       return RelayController;
@@ -112,7 +157,12 @@ describe('a failed produce', () => {
       {
         transport: Transport.KAFKA,
         options: {
-          client: { clientId: 'kpf-nest', brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, maxRetryTime: 500, retries: 20 } },
+          client: {
+            clientId: 'kpf-nest',
+            brokers: [KAFKA_BROKER],
+            logLevel: logLevel.NOTHING,
+            retry: { initialRetryTime: 50, maxRetryTime: 500, retries: 20 },
+          },
           consumer: { groupId: job, maxWaitTimeInMs: 200 },
           subscribe: { fromBeginning: true },
         },
@@ -122,7 +172,10 @@ describe('a failed produce', () => {
     try {
       await app.listen();
       const metrics = app.get(MetricsManager);
-      await waitFor(async () => (metrics.messagesConsumed(IN) >= K ? true : undefined), { timeoutMs: 40_000, what: `${K} messages relayed` });
+      await waitFor(async () => (metrics.messagesConsumed(IN) >= K ? true : undefined), {
+        timeoutMs: 40_000,
+        what: `${K} messages relayed`,
+      });
       expect((await app.get(MetricsPusher).pushNow()).succeeded).toBe(PUSHGATEWAY_ADDRS.length);
     } finally {
       await app.close();

@@ -31,9 +31,17 @@ class Rejected extends Error {}
 describe('MetricsErrorsFilter', () => {
   it('counts an RPC exception by class name and answers as BaseRpcExceptionFilter does', async () => {
     const { metrics, filter } = await loadedFilter();
-    expect(await errorOf(filter.catch(new Rejected('x'), host('rpc')))).toEqual({ status: 'error', message: 'Internal server error' });
-    expect(await errorOf(filter.catch(new RpcException('bad input'), host('rpc')))).toEqual({ status: 'error', message: 'bad input' });
-    expect([metrics.messageErrors('Rejected'), metrics.messageErrors('RpcException')]).toEqual([1, 1]);
+    expect(await errorOf(filter.catch(new Rejected('x'), host('rpc')))).toEqual({
+      status: 'error',
+      message: 'Internal server error',
+    });
+    expect(await errorOf(filter.catch(new RpcException('bad input'), host('rpc')))).toEqual({
+      status: 'error',
+      message: 'bad input',
+    });
+    expect([metrics.messageErrors('Rejected'), metrics.messageErrors('RpcException')]).toEqual([
+      1, 1,
+    ]);
   });
 
   it('hands a KafkaRetriableException back as itself, so the Kafka transport still retries it', async () => {

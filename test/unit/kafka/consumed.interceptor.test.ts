@@ -9,8 +9,12 @@ describe('KafkaConsumedInterceptor', () => {
   it('counts one consumed message on the context topic when the handler completes', async () => {
     const metrics = testManager();
     const interceptor = new KafkaConsumedInterceptor(metrics);
-    await lastValueFrom(interceptor.intercept(kafkaExecutionContext('orders'), { handle: () => of('done') }));
-    await lastValueFrom(interceptor.intercept(kafkaExecutionContext('orders'), { handle: () => of(undefined) }));
+    await lastValueFrom(
+      interceptor.intercept(kafkaExecutionContext('orders'), { handle: () => of('done') }),
+    );
+    await lastValueFrom(
+      interceptor.intercept(kafkaExecutionContext('orders'), { handle: () => of(undefined) }),
+    );
     expect(metrics.messagesConsumed('orders')).toBe(2);
   });
 
@@ -18,7 +22,9 @@ describe('KafkaConsumedInterceptor', () => {
     const metrics = testManager();
     const error = new Rejected('no');
     const result = lastValueFrom(
-      new KafkaConsumedInterceptor(metrics).intercept(kafkaExecutionContext('orders'), { handle: () => throwError(() => error) }),
+      new KafkaConsumedInterceptor(metrics).intercept(kafkaExecutionContext('orders'), {
+        handle: () => throwError(() => error),
+      }),
     );
     await expect(result).rejects.toBe(error);
     expect(metrics.messagesConsumed('orders')).toBe(0);
@@ -27,7 +33,9 @@ describe('KafkaConsumedInterceptor', () => {
   it('passes HTTP calls through untouched, counting nothing', async () => {
     const metrics = testManager();
     const source = of('body');
-    const result = new KafkaConsumedInterceptor(metrics).intercept(httpExecutionContext(), { handle: () => source });
+    const result = new KafkaConsumedInterceptor(metrics).intercept(httpExecutionContext(), {
+      handle: () => source,
+    });
     expect(result).toBe(source);
   });
 });

@@ -34,11 +34,14 @@ class OrdersController {
 
 const own = (method: keyof OrdersController): unknown[] =>
   Reflect.getMetadata(INTERCEPTORS_METADATA, OrdersController.prototype[method]) ?? [];
-const kinds = (method: keyof OrdersController): string[] => own(method).map((i) => (typeof i === 'function' ? `class ${i.name}` : i!.constructor.name));
+const kinds = (method: keyof OrdersController): string[] =>
+  own(method).map((i) => (typeof i === 'function' ? `class ${i.name}` : i!.constructor.name));
 
 async function compile(extras: { countKafkaConsumed?: boolean } = {}) {
   return Test.createTestingModule({
-    imports: [NubiumMetricsModule.forRoot({ job: 'pod-1', app: 'orders', pushEnabled: false, ...extras })],
+    imports: [
+      NubiumMetricsModule.forRoot({ job: 'pod-1', app: 'orders', pushEnabled: false, ...extras }),
+    ],
     controllers: [OrdersController],
   }).compile();
 }
@@ -59,7 +62,9 @@ describe('KafkaHandlersExplorer', () => {
   it('removes what it bound when the module is destroyed', async () => {
     const moduleRef = await compile();
     await moduleRef.close();
-    expect(Reflect.hasMetadata(INTERCEPTORS_METADATA, OrdersController.prototype.onOrder)).toBe(false);
+    expect(Reflect.hasMetadata(INTERCEPTORS_METADATA, OrdersController.prototype.onOrder)).toBe(
+      false,
+    );
     expect(kinds('onAudit')).toEqual(['class KafkaConsumedInterceptor']);
   });
 

@@ -1,4 +1,12 @@
-import type { Batch, Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, Producer, Transaction } from 'kafkajs';
+import type {
+  Batch,
+  Consumer,
+  ConsumerRunConfig,
+  EachBatchPayload,
+  EachMessagePayload,
+  Producer,
+  Transaction,
+} from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { instrumentConsumer, instrumentProducer } from '../../../lib/kafka/kafkajs.instrument';
 import { testManager } from './support';
@@ -18,11 +26,19 @@ function fakeConsumer(): Consumer & { config?: ConsumerRunConfig } {
   return consumer as unknown as Consumer & { config?: ConsumerRunConfig };
 }
 
-const messagePayload = (topic: string) => ({ topic, partition: 0, message: {} }) as unknown as EachMessagePayload;
+const messagePayload = (topic: string) =>
+  ({ topic, partition: 0, message: {} }) as unknown as EachMessagePayload;
 
 function batchPayload(topic: string, offsets: string[], resolved: string[]): EachBatchPayload {
-  const batch = { topic, partition: 0, messages: offsets.map((offset) => ({ offset })) } as unknown as Batch;
-  return { batch, resolveOffset: (offset: string) => resolved.push(offset) } as unknown as EachBatchPayload;
+  const batch = {
+    topic,
+    partition: 0,
+    messages: offsets.map((offset) => ({ offset })),
+  } as unknown as Batch;
+  return {
+    batch,
+    resolveOffset: (offset: string) => resolved.push(offset),
+  } as unknown as EachBatchPayload;
 }
 
 describe('instrumentConsumer', () => {
@@ -53,7 +69,9 @@ describe('instrumentConsumer', () => {
         resolveOffset('10');
       },
     });
-    await consumer.config!.eachBatch!(batchPayload('orders', ['7', '8', '10', '11', '12'], resolved));
+    await consumer.config!.eachBatch!(
+      batchPayload('orders', ['7', '8', '10', '11', '12'], resolved),
+    );
     expect(resolved).toEqual(['8', '8', '10']);
     expect(m.messagesConsumed('orders')).toBe(5);
   });
@@ -67,14 +85,19 @@ describe('instrumentConsumer', () => {
         throw new Invalid('bad message 100');
       },
     });
-    await expect(consumer.config!.eachBatch!(batchPayload('orders', ['98', '99', '100', '101'], []))).rejects.toThrow();
+    await expect(
+      consumer.config!.eachBatch!(batchPayload('orders', ['98', '99', '100', '101'], [])),
+    ).rejects.toThrow();
     expect([m.messagesConsumed('orders'), m.messageErrors('Invalid')]).toEqual([2, 1]);
   });
 
   it('eachBatch with auto-resolve off counts only what the handler resolves', async () => {
     const m = testManager();
     const consumer = instrumentConsumer(fakeConsumer(), m);
-    await consumer.run({ eachBatchAutoResolve: false, eachBatch: async ({ resolveOffset }) => resolveOffset('1') });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ resolveOffset }) => resolveOffset('1'),
+    });
     await consumer.config!.eachBatch!(batchPayload('orders', ['0', '1', '2'], []));
     expect(m.messagesConsumed('orders')).toBe(2);
   });
@@ -93,25 +116,47 @@ function fakeProducer(fail: () => boolean): Producer {
     if (fail()) throw new Error('broker said no');
     return [];
   };
-  const transaction = { send, sendBatch: send, commit: async () => undefined, abort: async () => undefined } as unknown as Transaction;
-  return { send, sendBatch: send, transaction: async () => ({ ...transaction }) } as unknown as Producer;
+  const transaction = {
+    send,
+    sendBatch: send,
+    commit: async () => undefined,
+    abort: async () => undefined,
+  } as unknown as Transaction;
+  return {
+    send,
+    sendBatch: send,
+    transaction: async () => ({ ...transaction }),
+  } as unknown as Producer;
 }
 
 describe('instrumentProducer', () => {
   it('counts the messages of each acknowledged send and sendBatch per topic, nothing for a rejected one', async () => {
     const m = testManager();
     let failing = false;
-    const producer = instrumentProducer(fakeProducer(() => failing), m);
+    const producer = instrumentProducer(
+      fakeProducer(() => failing),
+      m,
+    );
     await producer.send({ topic: 'a', messages: [{ value: '1' }, { value: '2' }] });
-    await producer.sendBatch({ topicMessages: [{ topic: 'a', messages: [{ value: '3' }] }, { topic: 'b', messages: [{ value: '4' }] }] });
+    await producer.sendBatch({
+      topicMessages: [
+        { topic: 'a', messages: [{ value: '3' }] },
+        { topic: 'b', messages: [{ value: '4' }] },
+      ],
+    });
     failing = true;
-    await expect(producer.send({ topic: 'a', messages: [{ value: '5' }] })).rejects.toThrow('broker said no');
+    await expect(producer.send({ topic: 'a', messages: [{ value: '5' }] })).rejects.toThrow(
+      'broker said no',
+    );
     expect([m.messagesProduced('a'), m.messagesProduced('b')]).toEqual([3, 1]);
   });
 
   it('counts the messages of a transaction when it commits and none when it aborts', async () => {
     const m = testManager();
-    const producer = instrumentProducer(fakeProducer(() => false), m);
+    const producer = instrumentProducer(
+      fakeProducer(() => false),
+      m,
+    );
     const committed = await producer.transaction();
     await committed.send({ topic: 'a', messages: [{ value: '1' }, { value: '2' }] });
     expect(m.messagesProduced('a')).toBe(0);

@@ -16,8 +16,15 @@ describe('@CountProduced counting rule', () => {
   it('without a topic counts the messages of the returned record, records or batch per topic', () => {
     const m = testManager();
     expect(countProducedResult(m, null, { topic: 'a', messages: [{}, {}] })).toBe(true);
-    expect(countProducedResult(m, null, [{ topic: 'a', messages: [{}] }, { topic: 'b', messages: [{}] }])).toBe(true);
-    expect(countProducedResult(m, null, { topicMessages: [{ topic: 'b', messages: [{}, {}, {}] }] })).toBe(true);
+    expect(
+      countProducedResult(m, null, [
+        { topic: 'a', messages: [{}] },
+        { topic: 'b', messages: [{}] },
+      ]),
+    ).toBe(true);
+    expect(
+      countProducedResult(m, null, { topicMessages: [{ topic: 'b', messages: [{}, {}, {}] }] }),
+    ).toBe(true);
     expect([m.messagesProduced('a'), m.messagesProduced('b')]).toEqual([3, 4]);
   });
 
@@ -32,8 +39,16 @@ describe('@CountProduced counting rule', () => {
   it('counts the last value of a completed handler stream and nothing for a failed one', async () => {
     const m = testManager();
     const interceptor = new CountProducedInterceptor(m, null, 'Orders.handle');
-    await lastValueFrom(interceptor.intercept(httpExecutionContext(), { handle: () => of({ topic: 'a', messages: [{}, {}] }) }));
-    const failed = lastValueFrom(interceptor.intercept(httpExecutionContext(), { handle: () => throwError(() => new Error('send failed')) }));
+    await lastValueFrom(
+      interceptor.intercept(httpExecutionContext(), {
+        handle: () => of({ topic: 'a', messages: [{}, {}] }),
+      }),
+    );
+    const failed = lastValueFrom(
+      interceptor.intercept(httpExecutionContext(), {
+        handle: () => throwError(() => new Error('send failed')),
+      }),
+    );
     await expect(failed).rejects.toThrow('send failed');
     expect(m.messagesProduced('a')).toBe(2);
   });

@@ -6,12 +6,22 @@ import { resolveMetricsOptions } from '../../../lib/metrics.options';
 
 /** A manager with its own registry that never pushes. */
 export function testManager(): MetricsManager {
-  return new MetricsManager(resolveMetricsOptions({ job: 'pod-1', app: 'orders', pushEnabled: false }, {}), new Registry());
+  return new MetricsManager(
+    resolveMetricsOptions({ job: 'pod-1', app: 'orders', pushEnabled: false }, {}),
+    new Registry(),
+  );
 }
 
 /** The execution context Nest's Kafka transport gives a handler for a message of `topic`. */
 export function kafkaExecutionContext(topic: string): ExecutionContextHost {
-  const kafkaContext = new KafkaContext([{} as never, 0, topic, {} as never, (async () => undefined) as never, {} as never]);
+  const kafkaContext = new KafkaContext([
+    {} as never,
+    0,
+    topic,
+    {} as never,
+    (async () => undefined) as never,
+    {} as never,
+  ]);
   const host = new ExecutionContextHost([{ value: 1 }, kafkaContext]);
   host.setType('rpc');
   return host;
