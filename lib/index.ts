@@ -31,3 +31,13 @@ export { KafkaHandlersExplorer } from './kafka/kafka-handlers.explorer';
 export { COUNT_PRODUCED_METADATA, DEFAULT_LAG_METRIC_NAME } from './kafka/kafka.constants';
 export { instrumentConsumer, instrumentProducer, type InstrumentConsumerOptions } from './kafka/kafkajs.instrument';
 export { MetricsErrorsFilter } from './errors/errors.filter';
+/** Health: a @nestjs/terminus indicator of the pushes (terminus is loaded only when MetricsHealthModule is imported). */
+export { MetricsHealthModule } from './health/metrics-health.module';
+export { MetricsHealthIndicator } from './health/metrics.health';
+export { METRICS_HEALTH_OPTIONS, DEFAULT_HEALTH_KEY } from './health/metrics-health.constants';
+export type {
+  MetricsHealthOptions,
+  MetricsHealthDetails,
+  MetricsHealthTarget,
+  MetricsHealthResult,
+} from './health/metrics-health.interfaces';

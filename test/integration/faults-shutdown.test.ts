@@ -1,12 +1,11 @@
 // Cycles that outlast the push rate, and the final push on shutdown: app.close() in process,
 // and SIGTERM to a separate Node process running the library with Nest's shutdown hooks.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { transformFileSync } from '@swc/core';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PushReport } from '../../lib';
-import { createMetricsApp, restoreStack, STACK_OPTIONS, type MetricsApp } from '../support/faults';
+import { compileLib, createMetricsApp, restoreStack, STACK_OPTIONS, type MetricsApp } from '../support/faults';
 import { TEST_RUN_DIR } from '../support/protected-gateway';
 import {
   deletePushgatewayGroup,
@@ -25,28 +24,6 @@ const ROOT = resolve(__dirname, '../..');
 
 async function consumedOn(addr: string): Promise<number | undefined> {
   return findSample(await readPushgateway(addr), 'messages_consumed', { job: JOB, topic: TOPIC });
-}
-
-/** Compiles lib/ to CommonJS under .run/ with SWC (decorator metadata on), for a child process. */
-function compileLib(outDir: string): void {
-  const walk = (dir: string): string[] =>
-    readdirSync(dir).flatMap((f) => {
-      const path = join(dir, f);
-      return statSync(path).isDirectory() ? walk(path) : path.endsWith('.ts') ? [path] : [];
-    });
-  for (const file of walk(join(ROOT, 'lib'))) {
-    const { code } = transformFileSync(file, {
-      jsc: {
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true },
-        target: 'es2022',
-      },
-      module: { type: 'commonjs' },
-    });
-    const out = join(outDir, relative(ROOT, file)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, code);
-  }
 }
 
 // The app a SIGTERM is sent to: counts, says "ready", and lets Nest's shutdown hooks run.

@@ -1,9 +1,12 @@
 // Helpers shared by the fault tests (test/integration/faults-*.test.ts): a Nest app context
 // with the metrics module, a Logger that captures every line, and a restore step that puts
 // the stack back as the other test files expect it.
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Module, type DynamicModule, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
+import { transformFileSync } from '@swc/core';
 import {
   MetricsManager,
   MetricsPusher,
@@ -105,4 +108,29 @@ export function activeResources(): Record<string, number> {
   return counts;
 }
 
+/** Compiles lib/ to CommonJS under .run/ with SWC (decorator metadata on), for a child process. */
+export function compileLib(outDir: string): void {
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((f) => {
+      const path = join(dir, f);
+      return statSync(path).isDirectory() ? walk(path) : path.endsWith('.ts') ? [path] : [];
+    });
+  for (const file of walk(join(ROOT, 'lib'))) {
+    const { code } = transformFileSync(file, {
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+        target: 'es2022',
+      },
+      module: { type: 'commonjs' },
+    });
+    const out = join(outDir, relative(ROOT, file)).replace(/\.ts$/, '.js');
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, code);
+  }
+}
+
+const ROOT = resolve(__dirname, '../..');
+
 export { stackCommand };
+
