@@ -1,5 +1,6 @@
 // DNS faults of the metrics cache's headless name, served by the stack's dnsmasq: server
 // down, NXDOMAIN, and answers that change (a fourth pod appears, pods disappear).
+import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMetricsApp, restoreStack, type MetricsApp } from '../support/faults';
 import { startExtraPushgateway, type ExtraPushgateway } from '../support/protected-gateway';
@@ -27,6 +28,40 @@ async function dnsFailuresOn(addr: string): Promise<number> {
   return (await readPushgateway(addr))
     .filter((s) => s.name === 'nubium_metrics_dns_failures_total' && s.labels.job === JOB)
     .reduce((sum, s) => sum + s.value, 0);
+}
+
+/**
+ * A minimal DNS server on loopback that answers every A query with `answer.addrs` (NOERROR, TTL 0)
+ * and every other query with NOERROR and no records: an empty answer dnsmasq cannot be made to give.
+ */
+async function startEmptyCapableDns(port: number): Promise<{ answer: { addrs: string[] }; socket: Socket }> {
+  const answer = { addrs: [] as string[] };
+  const socket = createSocket('udp4');
+  socket.on('message', (query, peer) => {
+    let end = 12;
+    while (query[end] !== 0) end += query[end] + 1;
+    const question = query.subarray(12, end + 5);
+    const isA = query.readUInt16BE(end + 1) === 1;
+    const records = isA ? answer.addrs : [];
+    const header = Buffer.alloc(12);
+    header.writeUInt16BE(query.readUInt16BE(0), 0);
+    header.writeUInt16BE(0x8180, 2);
+    header.writeUInt16BE(1, 4);
+    header.writeUInt16BE(records.length, 6);
+    const rrs = records.map((addr) => {
+      const rr = Buffer.alloc(16);
+      rr.writeUInt16BE(0xc00c, 0);
+      rr.writeUInt16BE(1, 2);
+      rr.writeUInt16BE(1, 4);
+      rr.writeUInt32BE(0, 6);
+      rr.writeUInt16BE(4, 10);
+      addr.split('.').forEach((octet, i) => rr.writeUInt8(Number(octet), 12 + i));
+      return rr;
+    });
+    socket.send(Buffer.concat([header, question, ...rrs]), peer.port, peer.address);
+  });
+  await new Promise<void>((done) => socket.bind(port, '127.0.0.1', done));
+  return { answer, socket };
 }
 
 function dnsWarnings(m: MetricsApp): number {
@@ -93,6 +128,29 @@ describe('DNS faults of the metrics cache name', () => {
     const samples = await readPushgateway(POD1);
     expect(findSample(samples, 'nubium_metrics_dns_failures_total', { job: JOB, reason: 'nxdomain' })).toBe(1);
     expect(m.logs.text()).toContain('cannot resolve metrics cache');
+  });
+
+  it('keeps the last known pods when the answer has no addresses, counted as no_addresses', async () => {
+    const dns = await startEmptyCapableDns(5354);
+    try {
+      dns.answer.addrs = [POD0, POD2];
+      m = await createMetricsApp({ job: JOB, app: APP, dnsServers: ['127.0.0.1:5354'] });
+      expect((await m.pusher.pushNow()).targets.map((t) => t.address)).toEqual([POD0, POD2]);
+
+      dns.answer.addrs = [];
+      m.manager.incMessagesConsumed(TOPIC, 8);
+      const report = await m.pusher.pushNow();
+
+      expect(report.discovery).toMatchObject({ source: 'last-known', errorReason: 'no_addresses', targets: [POD0, POD2] });
+      expect(report.succeeded).toBe(2);
+      expect(await consumedOn(POD0)).toBe(8);
+      expect(await consumedOn(POD2)).toBe(8);
+      await m.pusher.pushNow();
+      const samples = await readPushgateway(POD0);
+      expect(findSample(samples, 'nubium_metrics_dns_failures_total', { job: JOB, reason: 'no_addresses' })).toBe(1);
+    } finally {
+      dns.socket.close();
+    }
   });
 
   it('pushes to a fourth pod on the next cycle after it appears, and stops pushing to pods that disappear', async () => {
