@@ -121,12 +121,14 @@ async function main(): Promise<number> {
     `starting the three setups (APP_NAME ${setups.map(([, app]) => app).join(', ')}; pushing every 1 s)`,
   );
   const apps: AppProcess[] = [];
+  const interrupted = new AbortController();
   const stopAll = async (): Promise<void> => {
     await stopApps(apps.splice(0));
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       say(`${signal}: stopping the apps`);
+      interrupted.abort();
       void stopAll().finally(() => process.exit(130));
     });
   }
@@ -152,11 +154,13 @@ async function main(): Promise<number> {
       ordersPerSecond: 30,
       formsPerSecond: 10,
       httpUrl: `http://127.0.0.1:${httpPort}`,
+      signal: interrupted.signal,
       onProgress: (s, t) =>
         say(
           `  ${t} s: ${s.orders} orders (${s.ordersWithoutEmail} without email), ${s.goodForms + s.badForms} forms (${s.badForms} bad)`,
         ),
     });
+    if (interrupted.signal.aborted) return 130;
     if (sent.unexpectedResponses > 0)
       say(`${sent.unexpectedResponses} form request(s) got an unexpected answer`);
     const expected = expectedRows(sent);

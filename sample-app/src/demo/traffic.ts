@@ -23,6 +23,8 @@ export interface TrafficOptions {
   formsPerSecond: number;
   /** Base URL of the HTTP setup, e.g. http://127.0.0.1:3000 */
   httpUrl: string;
+  /** Ends the run early (Ctrl-C). */
+  signal?: AbortSignal;
   /** Called about once a second with the counts so far. */
   onProgress?: (sent: Sent, elapsedSeconds: number) => void;
 }
@@ -93,7 +95,7 @@ export async function sendTraffic(options: TrafficOptions): Promise<Sent> {
     const ticks = Math.max(1, Math.round((options.seconds * 1000) / TICK_MS));
     const start = Date.now();
     let forms = 0;
-    for (let tick = 1; tick <= ticks; tick += 1) {
+    for (let tick = 1; tick <= ticks && !options.signal?.aborted; tick += 1) {
       const ordersDue = Math.round((options.ordersPerSecond * tick * TICK_MS) / 1000);
       const formsDue = Math.round((options.formsPerSecond * tick * TICK_MS) / 1000);
       const batch: Array<{ key: string; value: string }> = [];
