@@ -1,5 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { METRICS_HEALTH_INDICATOR_SERVICE, METRICS_HEALTH_OPTIONS } from './metrics-health.constants';
+import {
+  METRICS_HEALTH_INDICATOR_SERVICE,
+  METRICS_HEALTH_OPTIONS,
+} from './metrics-health.constants';
 import type { HealthIndicatorServiceLike, MetricsHealthOptions } from './metrics-health.interfaces';
 import { MetricsHealthIndicator } from './metrics.health';
 
@@ -22,7 +25,9 @@ export class MetricsHealthModule {
   static forRoot(options: MetricsHealthOptions = {}): DynamicModule {
     const minTargets = options.minTargets ?? 1;
     if (!Number.isInteger(minTargets) || minTargets < 1) {
-      throw new Error(`MetricsHealthModule: option "minTargets" must be a whole number >= 1, got ${JSON.stringify(options.minTargets)}`);
+      throw new Error(
+        `MetricsHealthModule: option "minTargets" must be a whole number >= 1, got ${JSON.stringify(options.minTargets)}`,
+      );
     }
     return {
       module: MetricsHealthModule,
@@ -41,6 +46,8 @@ async function loadHealthIndicatorService(): Promise<HealthIndicatorServiceLike>
     const terminus = await import('@nestjs/terminus');
     return new terminus.HealthIndicatorService() as unknown as HealthIndicatorServiceLike;
   } catch (error) {
-    throw new Error(`MetricsHealthModule needs @nestjs/terminus (>= 11) installed: ${(error as Error).message}`);
+    throw new Error(
+      `MetricsHealthModule needs @nestjs/terminus (>= 11) installed: ${(error as Error).message}`,
+    );
   }
 }

@@ -2,7 +2,11 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { RESOLVED_METRICS_OPTIONS } from '../metrics.constants';
 import type { ResolvedMetricsOptions } from '../metrics.options';
 import { MetricsPusher } from '../pusher/metrics.pusher';
-import { DEFAULT_HEALTH_KEY, METRICS_HEALTH_INDICATOR_SERVICE, METRICS_HEALTH_OPTIONS } from './metrics-health.constants';
+import {
+  DEFAULT_HEALTH_KEY,
+  METRICS_HEALTH_INDICATOR_SERVICE,
+  METRICS_HEALTH_OPTIONS,
+} from './metrics-health.constants';
 import type {
   HealthIndicatorServiceLike,
   MetricsHealthDetails,
@@ -30,18 +34,29 @@ export class MetricsHealthIndicator {
   }
 
   /** The push state under `key`, for `HealthCheckService.check([() => indicator.isHealthy()])`. */
-  isHealthy(key: string = DEFAULT_HEALTH_KEY, options: MetricsHealthOptions = {}): Promise<MetricsHealthResult> {
+  isHealthy(
+    key: string = DEFAULT_HEALTH_KEY,
+    options: MetricsHealthOptions = {},
+  ): Promise<MetricsHealthResult> {
     const minTargets = options.minTargets ?? this.minTargets;
     const report = this.pusher.lastReport;
     const details: MetricsHealthDetails = {
       pushEnabled: this.options.pushEnabled,
       minTargets,
       succeeded: report?.succeeded ?? 0,
-      ...(report ? { lastPushAt: report.startedAt.toISOString(), discovery: report.discovery.source } : {}),
-      targets: (report?.targets ?? []).map((t) => ({ address: t.address, ok: t.ok, ...(t.error ? { error: t.error } : {}) })),
+      ...(report
+        ? { lastPushAt: report.startedAt.toISOString(), discovery: report.discovery.source }
+        : {}),
+      targets: (report?.targets ?? []).map((t) => ({
+        address: t.address,
+        ok: t.ok,
+        ...(t.error ? { error: t.error } : {}),
+      })),
     };
     const session = this.health.check(key);
     const up = !this.options.pushEnabled || report === undefined || report.succeeded >= minTargets;
-    return Promise.resolve((up ? session.up(details) : session.down(details)) as MetricsHealthResult);
+    return Promise.resolve(
+      (up ? session.up(details) : session.down(details)) as MetricsHealthResult,
+    );
   }
 }

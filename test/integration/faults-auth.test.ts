@@ -18,7 +18,12 @@ import {
   type ExtraPushgateway,
   type TlsFiles,
 } from '../support/protected-gateway';
-import { deletePushgatewayGroup, findSample, readPushgateway, setDnsAnswer } from '../support/stack';
+import {
+  deletePushgatewayGroup,
+  findSample,
+  readPushgateway,
+  setDnsAnswer,
+} from '../support/stack';
 import { HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 import { parseTextFormat, type Sample } from '../support/text-format';
 
@@ -32,7 +37,12 @@ const USER = 'nubium-pusher';
 const PASSWORD = 'pa55-Word-never-logged';
 const TOKEN = 'bearer-token-never-logged';
 
-function readProtected(addr: string, tls: TlsFiles, headers: http.OutgoingHttpHeaders = {}, client = false): Promise<Sample[]> {
+function readProtected(
+  addr: string,
+  tls: TlsFiles,
+  headers: http.OutgoingHttpHeaders = {},
+  client = false,
+): Promise<Sample[]> {
   return new Promise((resolve, reject) => {
     const req = https.get(
       {
@@ -48,7 +58,9 @@ function readProtected(addr: string, tls: TlsFiles, headers: http.OutgoingHttpHe
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));
         res.on('end', () =>
-          res.statusCode === 200 ? resolve(parseTextFormat(body)) : reject(new Error(`HTTP ${res.statusCode}`)),
+          res.statusCode === 200
+            ? resolve(parseTextFormat(body))
+            : reject(new Error(`HTTP ${res.statusCode}`)),
         );
       },
     );
@@ -87,7 +99,13 @@ function startBearerProxy(upstream: string): Promise<http.Server> {
 function expectNoSecrets(m: MetricsApp, tls?: TlsFiles): void {
   const text = m.logs.text();
   expect(m.logs.lines.length).toBeGreaterThan(0);
-  for (const secret of [PASSWORD, TOKEN, basicHeader(USER, PASSWORD).slice(6), 'wrong-password', 'wrong-token']) {
+  for (const secret of [
+    PASSWORD,
+    TOKEN,
+    basicHeader(USER, PASSWORD).slice(6),
+    'wrong-password',
+    'wrong-token',
+  ]) {
     expect(text).not.toContain(secret);
   }
   if (tls) expect(text).not.toContain(readFileSync(tls.clientKey, 'utf8').split('\n')[1]);
@@ -106,8 +124,15 @@ describe('protected metrics cache pods', () => {
     const dir = join(TEST_RUN_DIR, 'faults-auth');
     tls = makeTlsFiles(join(dir, 'tls'), [BASIC_ADDR, MTLS_ADDR, HEADLESS_NAME]);
     tlsOptions = { ca: tls.caCert };
-    const basicConfig = writeWebConfig(join(dir, 'basic-web.yml'), tls, [bcryptUser(USER, PASSWORD)]);
-    const mtlsConfig = writeWebConfig(join(dir, 'mtls-web.yml'), tls, [], 'RequireAndVerifyClientCert');
+    const basicConfig = writeWebConfig(join(dir, 'basic-web.yml'), tls, [
+      bcryptUser(USER, PASSWORD),
+    ]);
+    const mtlsConfig = writeWebConfig(
+      join(dir, 'mtls-web.yml'),
+      tls,
+      [],
+      'RequireAndVerifyClientCert',
+    );
     [basicGateway, mtlsGateway, bearerProxy] = await Promise.all([
       startExtraPushgateway(BASIC_ADDR, 9091, basicConfig),
       startExtraPushgateway(MTLS_ADDR, 9091, mtlsConfig),
@@ -130,20 +155,36 @@ describe('protected metrics cache pods', () => {
   });
 
   it('pushes with basic auth over TLS checked against the CA, and logs neither password nor header', async () => {
-    m = await createMetricsApp({ job: JOB, app: APP, serviceName: BASIC_ADDR, auth: { username: USER, password: PASSWORD }, tls: tlsOptions });
+    m = await createMetricsApp({
+      job: JOB,
+      app: APP,
+      serviceName: BASIC_ADDR,
+      auth: { username: USER, password: PASSWORD },
+      tls: tlsOptions,
+    });
     m.manager.incMessagesConsumed(TOPIC, 9);
 
     const report = await m.pusher.pushNow();
 
-    expect(report.targets).toEqual([expect.objectContaining({ address: BASIC_ADDR, ok: true, status: 200 })]);
-    const samples = await readProtected(BASIC_ADDR, tls, { authorization: basicHeader(USER, PASSWORD) });
+    expect(report.targets).toEqual([
+      expect.objectContaining({ address: BASIC_ADDR, ok: true, status: 200 }),
+    ]);
+    const samples = await readProtected(BASIC_ADDR, tls, {
+      authorization: basicHeader(USER, PASSWORD),
+    });
     expect(findSample(samples, 'messages_consumed', { job: JOB, topic: TOPIC })).toBe(9);
     expectNoSecrets(m);
   });
 
   it('checks the certificate against the service name when pods are found by DNS', async () => {
     await setDnsAnswer([BASIC_ADDR]);
-    m = await createMetricsApp({ job: JOB, app: APP, serviceName: HEADLESS_NAME, auth: { username: USER, password: PASSWORD }, tls: tlsOptions });
+    m = await createMetricsApp({
+      job: JOB,
+      app: APP,
+      serviceName: HEADLESS_NAME,
+      auth: { username: USER, password: PASSWORD },
+      tls: tlsOptions,
+    });
 
     const report = await m.pusher.pushNow();
 
@@ -168,11 +209,19 @@ describe('protected metrics cache pods', () => {
     ['a wrong password', { username: USER, password: 'wrong-password' }],
     ['no credentials', undefined],
   ])('reports HTTP 401 with %s and logs no credentials', async (_, auth) => {
-    m = await createMetricsApp({ job: JOB, app: APP, serviceName: BASIC_ADDR, auth, tls: tlsOptions });
+    m = await createMetricsApp({
+      job: JOB,
+      app: APP,
+      serviceName: BASIC_ADDR,
+      auth,
+      tls: tlsOptions,
+    });
 
     const report = await m.pusher.pushNow();
 
-    expect(report.targets).toEqual([expect.objectContaining({ ok: false, status: 401, reason: 'http_401' })]);
+    expect(report.targets).toEqual([
+      expect.objectContaining({ ok: false, status: 401, reason: 'http_401' }),
+    ]);
     expect(m.logs.text()).toContain(`push to metrics cache pod ${BASIC_ADDR} failed: HTTP 401`);
     expectNoSecrets(m);
   });
@@ -182,7 +231,14 @@ describe('protected metrics cache pods', () => {
     ['another CA', { ca: 'other' }],
   ])('refuses the pod certificate when trusting %s', async (_, which) => {
     const ca = 'ca' in which ? tls.otherCaCert : undefined;
-    m = await createMetricsApp({ job: JOB, app: APP, serviceName: BASIC_ADDR, auth: { username: USER, password: PASSWORD }, scheme: 'https', tls: { ca } });
+    m = await createMetricsApp({
+      job: JOB,
+      app: APP,
+      serviceName: BASIC_ADDR,
+      auth: { username: USER, password: PASSWORD },
+      scheme: 'https',
+      tls: { ca },
+    });
 
     const report = await m.pusher.pushNow();
 
@@ -199,12 +255,19 @@ describe('protected metrics cache pods', () => {
     });
     m.manager.incMessagesConsumed(TOPIC, 4);
 
-    expect((await m.pusher.pushNow()).targets).toEqual([expect.objectContaining({ address: MTLS_ADDR, ok: true })]);
+    expect((await m.pusher.pushNow()).targets).toEqual([
+      expect.objectContaining({ address: MTLS_ADDR, ok: true }),
+    ]);
     const samples = await readProtected(MTLS_ADDR, tls, {}, true);
     expect(findSample(samples, 'messages_consumed', { job: JOB, topic: TOPIC })).toBe(4);
     expectNoSecrets(m, tls);
 
-    const anonymous = await createMetricsApp({ job: JOB, app: APP, serviceName: MTLS_ADDR, tls: { ca: tls.caCert } });
+    const anonymous = await createMetricsApp({
+      job: JOB,
+      app: APP,
+      serviceName: MTLS_ADDR,
+      tls: { ca: tls.caCert },
+    });
     try {
       const rejected = await anonymous.pusher.pushNow();
       expect(rejected.targets).toEqual([expect.objectContaining({ ok: false })]);
@@ -215,16 +278,33 @@ describe('protected metrics cache pods', () => {
   });
 
   it('pushes with a bearer token through a token-checking proxy, and logs no token', async () => {
-    m = await createMetricsApp({ job: JOB, app: APP, serviceName: BEARER_ADDR, auth: { bearerToken: TOKEN } });
+    m = await createMetricsApp({
+      job: JOB,
+      app: APP,
+      serviceName: BEARER_ADDR,
+      auth: { bearerToken: TOKEN },
+    });
     m.manager.incMessagesConsumed(TOPIC, 6);
 
     expect((await m.pusher.pushNow()).targets).toEqual([expect.objectContaining({ ok: true })]);
-    expect(findSample(await readPushgateway(PUSHGATEWAY_ADDRS[0]), 'messages_consumed', { job: JOB, topic: TOPIC })).toBe(6);
+    expect(
+      findSample(await readPushgateway(PUSHGATEWAY_ADDRS[0]), 'messages_consumed', {
+        job: JOB,
+        topic: TOPIC,
+      }),
+    ).toBe(6);
     expectNoSecrets(m);
 
-    const wrong = await createMetricsApp({ job: JOB, app: APP, serviceName: BEARER_ADDR, auth: { bearerToken: 'wrong-token' } });
+    const wrong = await createMetricsApp({
+      job: JOB,
+      app: APP,
+      serviceName: BEARER_ADDR,
+      auth: { bearerToken: 'wrong-token' },
+    });
     try {
-      expect((await wrong.pusher.pushNow()).targets).toEqual([expect.objectContaining({ ok: false, reason: 'http_401' })]);
+      expect((await wrong.pusher.pushNow()).targets).toEqual([
+        expect.objectContaining({ ok: false, reason: 'http_401' }),
+      ]);
       expectNoSecrets(wrong);
     } finally {
       await wrong.app.close();

@@ -34,7 +34,9 @@ async function dnsFailuresOn(addr: string): Promise<number> {
  * A minimal DNS server on loopback that answers every A query with `answer.addrs` (NOERROR, TTL 0)
  * and every other query with NOERROR and no records: an empty answer dnsmasq cannot be made to give.
  */
-async function startEmptyCapableDns(port: number): Promise<{ answer: { addrs: string[] }; socket: Socket }> {
+async function startEmptyCapableDns(
+  port: number,
+): Promise<{ answer: { addrs: string[] }; socket: Socket }> {
   const answer = { addrs: [] as string[] };
   const socket = createSocket('udp4');
   socket.on('message', (query, peer) => {
@@ -65,7 +67,9 @@ async function startEmptyCapableDns(port: number): Promise<{ answer: { addrs: st
 }
 
 function dnsWarnings(m: MetricsApp): number {
-  return m.logs.lines.filter((l) => l.level === 'warn' && l.message.startsWith('cannot resolve metrics cache')).length;
+  return m.logs.lines.filter(
+    (l) => l.level === 'warn' && l.message.startsWith('cannot resolve metrics cache'),
+  ).length;
 }
 
 describe('DNS faults of the metrics cache name', () => {
@@ -126,7 +130,9 @@ describe('DNS faults of the metrics cache name', () => {
     for (const addr of PUSHGATEWAY_ADDRS) expect(await consumedOn(addr)).toBe(3);
     await m.pusher.pushNow();
     const samples = await readPushgateway(POD1);
-    expect(findSample(samples, 'nubium_metrics_dns_failures_total', { job: JOB, reason: 'nxdomain' })).toBe(1);
+    expect(
+      findSample(samples, 'nubium_metrics_dns_failures_total', { job: JOB, reason: 'nxdomain' }),
+    ).toBe(1);
     expect(m.logs.text()).toContain('cannot resolve metrics cache');
   });
 
@@ -141,13 +147,22 @@ describe('DNS faults of the metrics cache name', () => {
       m.manager.incMessagesConsumed(TOPIC, 8);
       const report = await m.pusher.pushNow();
 
-      expect(report.discovery).toMatchObject({ source: 'last-known', errorReason: 'no_addresses', targets: [POD0, POD2] });
+      expect(report.discovery).toMatchObject({
+        source: 'last-known',
+        errorReason: 'no_addresses',
+        targets: [POD0, POD2],
+      });
       expect(report.succeeded).toBe(2);
       expect(await consumedOn(POD0)).toBe(8);
       expect(await consumedOn(POD2)).toBe(8);
       await m.pusher.pushNow();
       const samples = await readPushgateway(POD0);
-      expect(findSample(samples, 'nubium_metrics_dns_failures_total', { job: JOB, reason: 'no_addresses' })).toBe(1);
+      expect(
+        findSample(samples, 'nubium_metrics_dns_failures_total', {
+          job: JOB,
+          reason: 'no_addresses',
+        }),
+      ).toBe(1);
     } finally {
       dns.socket.close();
     }
@@ -167,7 +182,9 @@ describe('DNS faults of the metrics cache name', () => {
     expect(grown.targets.map((t) => t.address)).toEqual([POD0, POD1, POD2, FOURTH_POD]);
     expect(grown.succeeded).toBe(4);
     for (const addr of [...PUSHGATEWAY_ADDRS, FOURTH_POD]) expect(await consumedOn(addr)).toBe(2);
-    expect(m.logs.text()).toContain(`resolves to 4 pod(s): ${POD0}, ${POD1}, ${POD2}, ${FOURTH_POD}`);
+    expect(m.logs.text()).toContain(
+      `resolves to 4 pod(s): ${POD0}, ${POD1}, ${POD2}, ${FOURTH_POD}`,
+    );
 
     await setDnsAnswer([POD0, FOURTH_POD]);
     m.manager.incMessagesConsumed(TOPIC, 1);

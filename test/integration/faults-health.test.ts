@@ -7,7 +7,12 @@ import { Module, ServiceUnavailableException, type INestApplicationContext } fro
 import { NestFactory } from '@nestjs/core';
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MetricsHealthIndicator, MetricsHealthModule, MetricsPusher, NubiumMetricsModule } from '../../lib';
+import {
+  MetricsHealthIndicator,
+  MetricsHealthModule,
+  MetricsPusher,
+  NubiumMetricsModule,
+} from '../../lib';
 import { CapturingLogger, compileLib, restoreStack, STACK_OPTIONS } from '../support/faults';
 import { TEST_RUN_DIR } from '../support/protected-gateway';
 import { deletePushgatewayGroup, stopPushgateway } from '../support/stack';
@@ -30,7 +35,9 @@ async function healthApp(minTargets?: number): Promise<INestApplicationContext> 
 
 function check(app: INestApplicationContext, minTargets?: number) {
   const indicator = app.get(MetricsHealthIndicator);
-  return app.get(HealthCheckService).check([() => indicator.isHealthy('nubium_metrics', { minTargets })]);
+  return app
+    .get(HealthCheckService)
+    .check([() => indicator.isHealthy('nubium_metrics', { minTargets })]);
 }
 
 async function failure(work: Promise<unknown>): Promise<Record<string, unknown>> {
@@ -66,7 +73,12 @@ describe('push health indicator', () => {
 
     const before = await check(app);
     expect(before.status).toBe('ok');
-    expect(before.details.nubium_metrics).toMatchObject({ status: 'up', succeeded: 0, minTargets: 2, targets: [] });
+    expect(before.details.nubium_metrics).toMatchObject({
+      status: 'up',
+      succeeded: 0,
+      minTargets: 2,
+      targets: [],
+    });
 
     await pusher.pushNow();
     expect((await check(app)).details.nubium_metrics).toMatchObject({ status: 'up', succeeded: 3 });
@@ -104,12 +116,19 @@ describe('push health indicator', () => {
     await stopPushgateway(0);
     await stopPushgateway(1);
     await pusher.pushNow();
-    expect((await check(app)).details.nubium_metrics).toMatchObject({ status: 'up', succeeded: 1, minTargets: 1 });
+    expect((await check(app)).details.nubium_metrics).toMatchObject({
+      status: 'up',
+      succeeded: 1,
+      minTargets: 1,
+    });
 
     await stopPushgateway(2);
     await pusher.pushNow();
     const down = await failure(check(app));
-    expect((down.error as Record<string, unknown>).nubium_metrics).toMatchObject({ status: 'down', succeeded: 0 });
+    expect((down.error as Record<string, unknown>).nubium_metrics).toMatchObject({
+      status: 'down',
+      succeeded: 0,
+    });
   });
 
   it('loads and runs the metrics module without @nestjs/terminus; only the health module asks for it', async () => {
@@ -150,6 +169,8 @@ describe('push health indicator', () => {
       timeout: 30_000,
     });
     expect(stdout).toContain('plain ok 2');
-    expect(stdout).toContain("health failed: MetricsHealthModule needs @nestjs/terminus (>= 11) installed: Cannot find module '@nestjs/terminus'");
+    expect(stdout).toContain(
+      "health failed: MetricsHealthModule needs @nestjs/terminus (>= 11) installed: Cannot find module '@nestjs/terminus'",
+    );
   });
 });

@@ -2,7 +2,12 @@
 // distinct exception types and topics, and bad options or env values at start-up.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsOptionsError, OVERFLOW_LABEL_VALUE, type MetricsModuleOptions } from '../../lib';
-import { activeResources, createMetricsApp, restoreStack, type MetricsApp } from '../support/faults';
+import {
+  activeResources,
+  createMetricsApp,
+  restoreStack,
+  type MetricsApp,
+} from '../support/faults';
 import {
   deletePushgatewayGroup,
   findSample,
@@ -39,7 +44,8 @@ describe('hostile input', () => {
   });
 
   afterAll(async () => {
-    for (const job of jobs) await Promise.all(PUSHGATEWAY_ADDRS.map((a) => deletePushgatewayGroup(a, job)));
+    for (const job of jobs)
+      await Promise.all(PUSHGATEWAY_ADDRS.map((a) => deletePushgatewayGroup(a, job)));
   });
 
   it.each([JOB_WITH_SLASH, JOB_WITH_SPACES])(
@@ -55,8 +61,12 @@ describe('hostile input', () => {
       expect(report.succeeded).toBe(3);
       for (const addr of PUSHGATEWAY_ADDRS) {
         const samples = await readPushgateway(addr);
-        expect(findSample(samples, 'messages_consumed', { job, app: APP, topic: HOSTILE_TOPIC })).toBe(5);
-        expect(findSample(samples, 'messages_errors', { job, app: APP, exception: HOSTILE_EXCEPTION })).toBe(2);
+        expect(
+          findSample(samples, 'messages_consumed', { job, app: APP, topic: HOSTILE_TOPIC }),
+        ).toBe(5);
+        expect(
+          findSample(samples, 'messages_errors', { job, app: APP, exception: HOSTILE_EXCEPTION }),
+        ).toBe(2);
         expect(findSample(samples, 'push_time_seconds', { job })).toBeGreaterThan(0);
       }
       const series = await waitFor(
@@ -66,7 +76,8 @@ describe('hostile input', () => {
         },
         { timeoutMs: 15_000, intervalMs: 250, what: `messages_consumed of ${job} in Prometheus` },
       );
-      for (const s of series) expect(s.metric).toMatchObject({ job, app: APP, topic: HOSTILE_TOPIC });
+      for (const s of series)
+        expect(s.metric).toMatchObject({ job, app: APP, topic: HOSTILE_TOPIC });
       const errors = await queryPrometheus(`messages_errors{job=${promString(job)}}`);
       expect(errors.length).toBeGreaterThan(0);
       for (const s of errors) expect(s.metric).toMatchObject({ job, exception: HOSTILE_EXCEPTION });
@@ -74,7 +85,12 @@ describe('hostile input', () => {
   );
 
   it('caps thousands of distinct exception types and topics under __overflow__, and the counts still sum right', async () => {
-    const m = await createMetricsApp({ job: JOB_CAPS, app: APP, maxExceptionTypes: 50, maxTopics: 20 });
+    const m = await createMetricsApp({
+      job: JOB_CAPS,
+      app: APP,
+      maxExceptionTypes: 50,
+      maxTopics: 20,
+    });
     apps.push(m);
     let errors = 0;
     let overflowErrors = 0;
@@ -93,10 +109,13 @@ describe('hostile input', () => {
     expect((await m.pusher.pushNow()).succeeded).toBe(3);
 
     const samples = await readPushgateway(POD0);
-    const of = (name: string): Sample[] => samples.filter((s) => s.name === name && s.labels.job === JOB_CAPS);
+    const of = (name: string): Sample[] =>
+      samples.filter((s) => s.name === name && s.labels.job === JOB_CAPS);
     expect(of('messages_errors')).toHaveLength(51);
     expect(of('messages_errors').reduce((sum, s) => sum + s.value, 0)).toBe(errors);
-    expect(findSample(samples, 'messages_errors', { job: JOB_CAPS, exception: OVERFLOW_LABEL_VALUE })).toBe(overflowErrors);
+    expect(
+      findSample(samples, 'messages_errors', { job: JOB_CAPS, exception: OVERFLOW_LABEL_VALUE }),
+    ).toBe(overflowErrors);
     expect(of('messages_consumed')).toHaveLength(21);
     expect(of('messages_consumed').reduce((sum, s) => sum + s.value, 0)).toBe(consumed);
     expect(m.logs.text()).toContain('more than 50 distinct "exception" values');
@@ -110,7 +129,9 @@ describe('hostile input', () => {
       },
       { timeoutMs: 15_000, intervalMs: 250, what: 'capped error counts in Prometheus' },
     );
-    const [overflow] = await queryPrometheus(`messages_errors{job="${JOB_CAPS}",exception="${OVERFLOW_LABEL_VALUE}"}`);
+    const [overflow] = await queryPrometheus(
+      `messages_errors{job="${JOB_CAPS}",exception="${OVERFLOW_LABEL_VALUE}"}`,
+    );
     expect(overflow.value).toBe(overflowErrors);
   });
 
@@ -144,7 +165,13 @@ describe('hostile input', () => {
       Object.assign(process.env, env);
       const before = activeResources();
       try {
-        const started = createMetricsApp({ job: JOB_BAD, app: APP, pushRateSeconds: 0.1, pushTimeoutMs: 50, ...options });
+        const started = createMetricsApp({
+          job: JOB_BAD,
+          app: APP,
+          pushRateSeconds: 0.1,
+          pushTimeoutMs: 50,
+          ...options,
+        });
         const error = await started.then(
           (m) => {
             apps.push(m);

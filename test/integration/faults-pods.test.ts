@@ -1,7 +1,12 @@
 // Failing metrics cache pods: stopped, black-holed (SIGSTOP), restarted empty.
 // Every value is read back from the real Pushgateways.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { activeResources, createMetricsApp, restoreStack, type MetricsApp } from '../support/faults';
+import {
+  activeResources,
+  createMetricsApp,
+  restoreStack,
+  type MetricsApp,
+} from '../support/faults';
 import {
   deletePushgatewayGroup,
   findSample,
@@ -21,7 +26,11 @@ async function consumedOn(addr: string): Promise<number | undefined> {
   return findSample(await readPushgateway(addr), 'messages_consumed', { job: JOB, topic: TOPIC });
 }
 
-async function selfMetricOn(addr: string, name: string, labels: Record<string, string>): Promise<number | undefined> {
+async function selfMetricOn(
+  addr: string,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number | undefined> {
   return findSample(await readPushgateway(addr), `nubium_metrics_${name}`, { job: JOB, ...labels });
 }
 
@@ -60,12 +69,18 @@ describe('failing metrics cache pods', () => {
 
     // A cycle serialises the registry before it sends: its self metrics reach the cache with the next one.
     await m.pusher.pushNow();
-    expect(await selfMetricOn(POD0, 'push_failures_total', { target: POD1, reason: 'refused' })).toBe(1);
-    expect(await selfMetricOn(POD2, 'push_failures_total', { target: POD1, reason: 'refused' })).toBe(1);
-    expect(await selfMetricOn(POD0, 'push_last_success_timestamp_seconds', { target: POD1 })).toBeUndefined();
-    expect(await selfMetricOn(POD0, 'push_last_success_timestamp_seconds', { target: POD2 })).toBeGreaterThan(
-      Date.now() / 1000 - 60,
-    );
+    expect(
+      await selfMetricOn(POD0, 'push_failures_total', { target: POD1, reason: 'refused' }),
+    ).toBe(1);
+    expect(
+      await selfMetricOn(POD2, 'push_failures_total', { target: POD1, reason: 'refused' }),
+    ).toBe(1);
+    expect(
+      await selfMetricOn(POD0, 'push_last_success_timestamp_seconds', { target: POD1 }),
+    ).toBeUndefined();
+    expect(
+      await selfMetricOn(POD0, 'push_last_success_timestamp_seconds', { target: POD2 }),
+    ).toBeGreaterThan(Date.now() / 1000 - 60);
     expect(await selfMetricOn(POD0, 'push_targets', {})).toBe(3);
   });
 
@@ -80,7 +95,10 @@ describe('failing metrics cache pods', () => {
     const report = await m.pusher.pushNow();
     const elapsed = performance.now() - started;
 
-    expect(report.targets.find((t) => t.address === POD1)).toMatchObject({ ok: false, reason: 'timeout' });
+    expect(report.targets.find((t) => t.address === POD1)).toMatchObject({
+      ok: false,
+      reason: 'timeout',
+    });
     for (const addr of [POD0, POD2]) {
       const target = report.targets.find((t) => t.address === addr);
       expect(target?.ok).toBe(true);
@@ -140,6 +158,8 @@ describe('failing metrics cache pods', () => {
     expect(report.succeeded).toBe(3);
     const samples = await readPushgateway(POD2);
     expect(findSample(samples, 'messages_consumed', { job: JOB, topic: TOPIC })).toBe(6);
-    expect(findSample(samples, 'messages_produced', { job: JOB, topic: 'faults.pods.out' })).toBe(3);
+    expect(findSample(samples, 'messages_produced', { job: JOB, topic: 'faults.pods.out' })).toBe(
+      3,
+    );
   });
 });

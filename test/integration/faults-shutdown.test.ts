@@ -5,7 +5,13 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PushReport } from '../../lib';
-import { compileLib, createMetricsApp, restoreStack, STACK_OPTIONS, type MetricsApp } from '../support/faults';
+import {
+  compileLib,
+  createMetricsApp,
+  restoreStack,
+  STACK_OPTIONS,
+  type MetricsApp,
+} from '../support/faults';
 import { TEST_RUN_DIR } from '../support/protected-gateway';
 import {
   deletePushgatewayGroup,
@@ -76,7 +82,11 @@ describe('overlapping cycles and shutdown', () => {
 
     const skipped = await waitFor(
       async () => {
-        const value = findSample(await readPushgateway(POD0), 'nubium_metrics_push_cycles_skipped_total', { job: JOB });
+        const value = findSample(
+          await readPushgateway(POD0),
+          'nubium_metrics_push_cycles_skipped_total',
+          { job: JOB },
+        );
         return value !== undefined && value >= 2 ? value : undefined;
       },
       { timeoutMs: 15_000, intervalMs: 200, what: 'two skipped cycles counted on a pod' },
@@ -91,7 +101,8 @@ describe('overlapping cycles and shutdown', () => {
       const previousEnd = reports[i - 1].startedAt.getTime() + reports[i - 1].durationMs;
       expect(reports[i].startedAt.getTime()).toBeGreaterThanOrEqual(Math.floor(previousEnd) - 1);
     }
-    for (const r of cycles) expect(r.targets.find((t) => t.address === POD1)?.reason).toBe('timeout');
+    for (const r of cycles)
+      expect(r.targets.find((t) => t.address === POD1)?.reason).toBe('timeout');
   });
 
   it('makes a final push to every reachable pod on app.close(), bounded by shutdownTimeoutMs with a black-holed pod', async () => {
@@ -131,11 +142,21 @@ describe('overlapping cycles and shutdown', () => {
   ])('pushes the final values and exits on SIGTERM (%s)', async (_, paused) => {
     const shutdownTimeoutMs = 1500;
     if (paused) await pausePushgateway(1);
-    const options = { ...STACK_OPTIONS, job: JOB, app: APP, pushTimeoutMs: 1000, shutdownTimeoutMs };
-    const child = spawn(process.execPath, [join(childDir, 'child-app.js'), JSON.stringify(options)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const options = {
+      ...STACK_OPTIONS,
+      job: JOB,
+      app: APP,
+      pushTimeoutMs: 1000,
+      shutdownTimeoutMs,
+    };
+    const child = spawn(
+      process.execPath,
+      [join(childDir, 'child-app.js'), JSON.stringify(options)],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -143,7 +164,10 @@ describe('overlapping cycles and shutdown', () => {
       child.on('exit', (code, signal) => done({ code, signal })),
     );
     try {
-      await waitFor(async () => (output.includes('ready') ? true : undefined), { timeoutMs: 20_000, what: 'child app ready' });
+      await waitFor(async () => (output.includes('ready') ? true : undefined), {
+        timeoutMs: 20_000,
+        what: 'child app ready',
+      });
 
       const started = performance.now();
       child.kill('SIGTERM');
@@ -152,7 +176,8 @@ describe('overlapping cycles and shutdown', () => {
 
       expect(exit.signal === 'SIGTERM' || exit.code === 0, output).toBe(true);
       expect(elapsed).toBeLessThan(shutdownTimeoutMs + 1500);
-      for (const addr of paused ? [POD0, POD2] : PUSHGATEWAY_ADDRS) expect(await consumedOn(addr)).toBe(1234);
+      for (const addr of paused ? [POD0, POD2] : PUSHGATEWAY_ADDRS)
+        expect(await consumedOn(addr)).toBe(1234);
       expect(output).toContain(`final push on shutdown reached ${paused ? 2 : 3} of 3`);
     } finally {
       child.kill('SIGKILL');

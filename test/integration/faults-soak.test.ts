@@ -2,7 +2,12 @@
 // of seconds, with the push interval running: no unhandled rejection, bounded memory and
 // sockets, and exact final values on every pod and in Prometheus.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activeResources, createMetricsApp, restoreStack, type MetricsApp } from '../support/faults';
+import {
+  activeResources,
+  createMetricsApp,
+  restoreStack,
+  type MetricsApp,
+} from '../support/faults';
 import {
   deletePushgatewayGroup,
   findSample,
@@ -68,7 +73,10 @@ describe('soak: a flapping cache pod under load', () => {
         errors++;
         counted += BATCH;
         if (counted === 100_000) {
-          baseline = { heap: process.memoryUsage().heapUsed, sockets: activeResources().TCPSocketWrap ?? 0 };
+          baseline = {
+            heap: process.memoryUsage().heapUsed,
+            sockets: activeResources().TCPSocketWrap ?? 0,
+          };
         }
         await pause(counted % 50_000 === 0 ? 500 : 5);
       }
@@ -86,7 +94,9 @@ describe('soak: a flapping cache pod under load', () => {
     expect(sockets).toBeLessThanOrEqual(baseline!.sockets + PUSHGATEWAY_ADDRS.length);
     // The flapping pod was really pushed to, failed, and came back during the run.
     expect(m.logs.text()).toContain(`push to metrics cache pod ${PUSHGATEWAY_ADDRS[1]} failed`);
-    expect(m.logs.text()).toContain(`push to metrics cache pod ${PUSHGATEWAY_ADDRS[1]} works again`);
+    expect(m.logs.text()).toContain(
+      `push to metrics cache pod ${PUSHGATEWAY_ADDRS[1]} works again`,
+    );
 
     await restoreStack();
     const final = await pusher.pushNow();
@@ -95,7 +105,9 @@ describe('soak: a flapping cache pod under load', () => {
       const samples = await readPushgateway(addr);
       expect(findSample(samples, 'messages_consumed', { job: JOB, topic: TOPIC })).toBe(MESSAGES);
       expect(findSample(samples, 'messages_produced', { job: JOB, topic: TOPIC })).toBe(MESSAGES);
-      expect(findSample(samples, 'messages_errors', { job: JOB, exception: 'RangeError' })).toBe(errors);
+      expect(findSample(samples, 'messages_errors', { job: JOB, exception: 'RangeError' })).toBe(
+        errors,
+      );
     }
     await waitFor(
       async () => {

@@ -37,8 +37,13 @@ export interface LogLine {
 export class CapturingLogger implements LoggerService {
   readonly lines: LogLine[] = [];
   private add(level: string, message: unknown, rest: unknown[]): void {
-    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : '';
-    this.lines.push({ level, context, message: typeof message === 'string' ? message : String(message) });
+    const context =
+      typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : '';
+    this.lines.push({
+      level,
+      context,
+      message: typeof message === 'string' ? message : String(message),
+    });
   }
   log(message: unknown, ...rest: unknown[]): void {
     this.add('log', message, rest);
@@ -78,10 +83,13 @@ function rootModule(options: MetricsModuleOptions): DynamicModule {
 /** Starts an app context with `NubiumMetricsModule.forRoot({...STACK_OPTIONS, ...options})`. */
 export async function createMetricsApp(options: MetricsModuleOptions): Promise<MetricsApp> {
   const logs = new CapturingLogger();
-  const app = await NestFactory.createApplicationContext(rootModule({ ...STACK_OPTIONS, ...options }), {
-    logger: logs,
-    abortOnError: false,
-  });
+  const app = await NestFactory.createApplicationContext(
+    rootModule({ ...STACK_OPTIONS, ...options }),
+    {
+      logger: logs,
+      abortOnError: false,
+    },
+  );
   return { app, manager: app.get(MetricsManager), pusher: app.get(MetricsPusher), logs };
 }
 
@@ -133,4 +141,3 @@ export function compileLib(outDir: string): void {
 const ROOT = resolve(__dirname, '../..');
 
 export { stackCommand };
-

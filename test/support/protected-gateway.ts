@@ -25,7 +25,11 @@ function alive(pid: number): boolean {
   }
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+async function until(
+  check: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -64,13 +68,21 @@ async function kill(pid: number): Promise<void> {
  * --web.config.file when given; resolves once it accepts connections. A gateway left over by
  * an earlier, crashed run on the same address is stopped first.
  */
-export async function startExtraPushgateway(addr: string, port = 9091, webConfig?: string): Promise<ExtraPushgateway> {
+export async function startExtraPushgateway(
+  addr: string,
+  port = 9091,
+  webConfig?: string,
+): Promise<ExtraPushgateway> {
   const name = `extra-pushgateway-${addr}-${port}`;
   mkdirSync(join(RUN_DIR, 'pids'), { recursive: true });
   mkdirSync(join(RUN_DIR, 'logs'), { recursive: true });
   const pidFile = join(RUN_DIR, 'pids', `${name}.pid`);
   if (existsSync(pidFile)) await kill(Number(readFileSync(pidFile, 'utf8')));
-  const args = [`--web.listen-address=${addr}:${port}`, '--persistence.file=', '--web.enable-admin-api'];
+  const args = [
+    `--web.listen-address=${addr}:${port}`,
+    '--persistence.file=',
+    '--web.enable-admin-api',
+  ];
   if (webConfig) args.push(`--web.config.file=${webConfig}`);
   const log = openSync(join(RUN_DIR, 'logs', `${name}.log`), 'w');
   const child = spawn(PUSHGATEWAY_BIN, args, { stdio: ['ignore', log, log], detached: true });
@@ -108,17 +120,66 @@ function openssl(dir: string, ...args: string[]): void {
 export function makeTlsFiles(dir: string, names: readonly string[]): TlsFiles {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const key = (file: string) => openssl(dir, 'genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file);
+  const key = (file: string) =>
+    openssl(
+      dir,
+      'genpkey',
+      '-algorithm',
+      'EC',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-out',
+      file,
+    );
   const ca = (name: string) => {
     key(`${name}.key`);
-    openssl(dir, 'req', '-x509', '-new', '-key', `${name}.key`, '-subj', `/CN=${name}`, '-days', '2', '-out', `${name}.crt`);
+    openssl(
+      dir,
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      `${name}.key`,
+      '-subj',
+      `/CN=${name}`,
+      '-days',
+      '2',
+      '-out',
+      `${name}.crt`,
+    );
   };
   const leaf = (name: string, ext: string) => {
     key(`${name}.key`);
-    openssl(dir, 'req', '-new', '-key', `${name}.key`, '-subj', `/CN=${name}`, '-out', `${name}.csr`);
+    openssl(
+      dir,
+      'req',
+      '-new',
+      '-key',
+      `${name}.key`,
+      '-subj',
+      `/CN=${name}`,
+      '-out',
+      `${name}.csr`,
+    );
     writeFileSync(join(dir, `${name}.ext`), ext);
-    openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-      '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`);
+    openssl(
+      dir,
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.crt`,
+    );
   };
   ca('ca');
   ca('other-ca');
@@ -139,7 +200,16 @@ export function makeTlsFiles(dir: string, names: readonly string[]): TlsFiles {
 
 /** A `user: bcrypt-hash` line for a web config, from apache2-utils' htpasswd. */
 export function bcryptUser(username: string, password: string): { username: string; hash: string } {
-  const line = execFileSync('htpasswd', ['-nbBC', '10', username, password], { encoding: 'utf8' }).trim();
+  let line: string;
+  try {
+    line = execFileSync('htpasswd', ['-nbBC', '10', username, password], {
+      encoding: 'utf8',
+    }).trim();
+  } catch (error) {
+    throw new Error(
+      `htpasswd (Debian package apache2-utils) is needed for the bcrypt hash: ${(error as Error).message}`,
+    );
+  }
   return { username, hash: line.slice(line.indexOf(':') + 1) };
 }
 
