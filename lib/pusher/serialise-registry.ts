@@ -16,18 +16,28 @@ type Collectable = Metric & { getForPromString?(): Promise<MetricData> };
  * in between: `registry.metrics()` formats everything in one go, which stalls the app for tens of
  * milliseconds at 10k series. prom-client still writes every line; this only cuts the work up.
  */
-export async function serialiseRegistry(registry: Registry, seriesPerSlice = SERIES_PER_SLICE): Promise<string> {
+export async function serialiseRegistry(
+  registry: Registry,
+  seriesPerSlice = SERIES_PER_SLICE,
+): Promise<string> {
   const formatter = registry as unknown as Partial<Formatter>;
-  if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE || typeof formatter.getMetricsAsString !== 'function') {
+  if (
+    registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE ||
+    typeof formatter.getMetricsAsString !== 'function'
+  ) {
     return registry.metrics();
   }
   const format = (data: MetricData, values: MetricData['values']): Promise<string> =>
-    (formatter as Formatter).getMetricsAsString({ get: () => Promise.resolve({ ...data, values }) });
+    (formatter as Formatter).getMetricsAsString({
+      get: () => Promise.resolve({ ...data, values }),
+    });
   const texts: string[] = [];
   for (const metric of registry.getMetricsAsArray() as unknown as Collectable[]) {
     await yieldToEventLoop();
     // The same data prom-client's own formatting reads (histograms keep their labels unsplayed).
-    const data = await (typeof metric.getForPromString === 'function' ? metric.getForPromString() : metric.get());
+    const data = await (typeof metric.getForPromString === 'function'
+      ? metric.getForPromString()
+      : metric.get());
     const values = data.values ?? [];
     if (values.length <= seriesPerSlice) {
       texts.push(await format(data, values));

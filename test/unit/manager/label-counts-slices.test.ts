@@ -5,7 +5,10 @@ import { resolveMetricsOptions, type MetricType } from '../../../lib/metrics.opt
 
 function manager(metricType: MetricType) {
   const registry = new Registry();
-  const options = resolveMetricsOptions({ job: 'pod-1', app: 'orders', pushEnabled: false, maxTopics: 5000, metricType }, {});
+  const options = resolveMetricsOptions(
+    { job: 'pod-1', app: 'orders', pushEnabled: false, maxTopics: 5000, metricType },
+    {},
+  );
   return { registry, manager: new MetricsManager(options, registry) };
 }
 

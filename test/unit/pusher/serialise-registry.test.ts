@@ -6,18 +6,37 @@ import { serialiseRegistry } from '../../../lib/pusher/serialise-registry';
 
 function registryWithEveryKind(): Registry {
   const registry = new Registry();
-  const options = resolveMetricsOptions({ job: 'pod-1', app: 'orders', pushEnabled: false, maxTopics: 5000 }, {});
+  const options = resolveMetricsOptions(
+    { job: 'pod-1', app: 'orders', pushEnabled: false, maxTopics: 5000 },
+    {},
+  );
   const manager = new MetricsManager(options, registry);
   for (let i = 0; i < 1234; i++) manager.incMessagesConsumed(`topic-${i}`, i + 1);
   for (let i = 0; i < 77; i++) manager.incMessagesProduced(`out-${i}`);
   manager.incMessageErrors(new TypeError('x'));
-  const counter = new Counter({ name: 'app_requests', help: 'Help with "quotes" and \\ and\nnewline', labelNames: ['path'], registers: [registry] });
+  const counter = new Counter({
+    name: 'app_requests',
+    help: 'Help with "quotes" and \\ and\nnewline',
+    labelNames: ['path'],
+    registers: [registry],
+  });
   counter.inc({ path: 'a"b\\c\nd' }, 3);
   counter.inc({ path: '/x' }, 0.5);
   new Gauge({ name: 'app_empty', help: 'no series yet', registers: [registry] });
-  const histogram = new Histogram({ name: 'app_latency', help: 'latency', labelNames: ['route'], buckets: [0.1, 1, 10], registers: [registry] });
+  const histogram = new Histogram({
+    name: 'app_latency',
+    help: 'latency',
+    labelNames: ['route'],
+    buckets: [0.1, 1, 10],
+    registers: [registry],
+  });
   for (let i = 0; i < 700; i++) histogram.observe({ route: `r${i % 300}` }, i / 100);
-  const summary = new Summary({ name: 'app_sizes', help: 'sizes', percentiles: [0.5, 0.99], registers: [registry] });
+  const summary = new Summary({
+    name: 'app_sizes',
+    help: 'sizes',
+    percentiles: [0.5, 0.99],
+    registers: [registry],
+  });
   for (let i = 0; i < 50; i++) summary.observe(i);
   return registry;
 }

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { instrumentConsumer } from '../../lib/kafka/kafkajs.instrument';
+import { makeManager } from '../support/registries';
+import { ratioRow, type CaseContext, type Row } from '../support/result';
+import { cpuMs, median } from '../support/stats';
+
+// scripts/config.sh (KAFKA_ADDR, KAFKA_PORT) is the source.
+const BROKER = '127.0.0.1:19092';
+
+function kafka(clientId: string): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: [BROKER],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3_000,
+    requestTimeout: 15_000,
+  });
+}
+
+/**
+ * Case 2: kafkajs consume throughput through the real broker, `instrumentConsumer` on and off:
+ * the same topic read from the start by a fresh consumer group each round, variants alternating.
+ * The broker shares this machine's two cores, so the figure is the app's own CPU time per
+ * message (the throughput the app could reach); wall-clock throughput is reported beside it.
+ * Timing runs from the first message to the last, so group joins are not in it.
+ */
+export async function run(ctx: CaseContext): Promise<Row[]> {
+  const messages = ctx.quick ? 40_000 : 200_000;
+  const rounds = ctx.quick ? 3 : 7;
+  const topic = `bench-consume-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const admin = kafka('bench-admin').admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
+  try {
+    const producer = kafka('bench-producer').producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const value = Buffer.from(
+      JSON.stringify({ orderId: 0, customer: 'c-000000', items: [1, 2, 3], note: 'x'.repeat(40) }),
+    );
+    for (let sent = 0; sent < messages; sent += 5_000) {
+      const n = Math.min(5_000, messages - sent);
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: Array.from({ length: n }, (_, i) => ({ key: `k${sent + i}`, value })),
+      });
+    }
+    await producer.disconnect();
+
+    const { manager } = makeManager();
+    const cpu = { on: [] as number[], off: [] as number[] };
+    const wall = { on: [] as number[], off: [] as number[] };
+    const consumeAll = async (instrumented: boolean): Promise<void> => {
+      const consumer: Consumer = kafka('bench-consumer').consumer({
+        groupId: `${topic}-${randomBytes(4).toString('hex')}`,
+        maxBytes: 10 << 20,
+      });
+      if (instrumented) instrumentConsumer(consumer, manager);
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      let seen = 0;
+      let bytes = 0;
+      let started: { cpu: NodeJS.CpuUsage; t: number } | undefined;
+      const deadline = Date.now() + (ctx.quick ? 60_000 : 300_000);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`consumed ${seen} of ${messages} in time`)),
+          deadline - Date.now(),
+        );
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            if (seen === 0) started = { cpu: process.cpuUsage(), t: performance.now() };
+            bytes += message.value?.length ?? 0;
+            if (++seen === messages) {
+              const key = instrumented ? 'on' : 'off';
+              // Per message, over the messages after the first.
+              cpu[key].push((cpuMs(started!.cpu) * 1000) / (messages - 1));
+              wall[key].push((messages - 1) / ((performance.now() - started!.t) / 1000));
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        });
+      });
+      await consumer.disconnect();
+      if (bytes === 0) throw new Error('no payload read');
+    };
+    await consumeAll(false);
+    await consumeAll(true);
+    cpu.on.length = cpu.off.length = wall.on.length = wall.off.length = 0;
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 === 0 ? [false, true] : [true, false];
+      for (const on of order) await consumeAll(on);
+    }
+    const counted = manager.messagesConsumed(topic);
+    if (counted !== messages * (rounds + 1))
+      throw new Error(`instrumentConsumer counted ${counted}, expected ${messages * (rounds + 1)}`);
+    // Throughput the app's CPU allows is 1 / CPU per message: the ratio is off / on.
+    const onCpu = median(cpu.on);
+    const offCpu = median(cpu.off);
+    return [
+      ratioRow(
+        {
+          case: '2 kafkajs consume',
+          figure: 'throughput by app CPU, instrumentConsumer on, msg/s',
+          value: 1e6 / onCpu,
+          unit: 'msg/s',
+          baselineLabel: 'instrumentConsumer off',
+          baseline: 1e6 / offCpu,
+          note: `app CPU ${onCpu.toFixed(2)} vs ${offCpu.toFixed(2)} µs/message; wall ${median(wall.on).toFixed(0)} vs ${median(wall.off).toFixed(0)} msg/s (ratio ${(median(wall.on) / median(wall.off)).toFixed(3)}); ${rounds} rounds x ${messages} messages, 1 partition`,
+          rounds: { cpuUsPerMessage: cpu, wallMsgPerS: wall },
+        },
+        '>=',
+        0.98,
+        '>= 0.98',
+      ),
+    ];
+  } finally {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# npm run bench [-- --quick] [-- --only=count,push,...]
+# Compiles bench/ with tsc (Nest needs emitDecoratorMetadata), starts the local servers the
+# cases need if they are not running, runs every case and prints the table; the rows are also
+# written to bench/results/. Servers this script started are stopped at the end; servers that
+# were already running (other people's tests use them) are left alone.
+# A MISS is reported, never fatal; the exit status is non-zero only when a case cannot run.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+started_stack=""
+started_kafka=""
+cleanup() {
+  [[ -z $started_kafka ]] || bash scripts/kafka.sh down || true
+  [[ -z $started_stack ]] || bash scripts/stack.sh down || true
+}
+trap cleanup EXIT
+
+needs() { # CASE -> true when this run includes it
+  local only
+  only=$(printf '%s\n' "${ARGS[@]}" | sed -n 's/^--only=//p')
+  [[ -z $only || ",$only," == *",$1,"* ]]
+}
+ARGS=("$@")
+
+echo "bench: compiling bench/ (tsc)"
+npx tsc -p bench/tsconfig.json
+
+if needs stall || needs push || needs http; then
+  # "stopped" on any line: something of the stack is down, so this run brings it up (and down).
+  if bash scripts/stack.sh status | grep -q 'stopped'; then
+    if ! bash scripts/stack.sh status | grep -q 'running'; then started_stack=1; fi
+    bash scripts/stack.sh up
+  fi
+fi
+if needs kafka; then
+  if ! bash scripts/kafka.sh status >/dev/null 2>&1; then
+    started_kafka=1
+    bash scripts/kafka.sh up
+  fi
+fi
+
+node .run/bench/bench/main.js "$@"
