@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs the library and installs the tarball into two throwaway apps under .run/compat/:
-# a CommonJS Nest 11 app and an ESM Nest 12 app. Each boots NubiumMetricsModule against the
-# local metrics cache, counts, pushes, and this script reads the count back from a Pushgateway.
+# a CommonJS Nest 11 app on Express and an ESM Nest 12 app on Fastify. Each boots
+# NubiumMetricsModule against the local metrics cache, counts, serves the count at /metrics and
+# pushes it; this script reads the count back from a Pushgateway.
 # Needs the stack (`bash scripts/stack.sh up`). Packages come through npm and its cache.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -32,7 +33,7 @@ install_app() {
   echo "compat: $name installed $(cd "$dir" && node -p "'@nestjs/core ' + require('./node_modules/@nestjs/core/package.json').version") in $((SECONDS - t)) s"
 }
 
-# run_app NAME ENTRY: boots the app, which counts 3 messages and pushes; then reads them back.
+# run_app NAME ENTRY: boots the app, which counts 3 messages, serves and pushes them; then reads them back.
 run_app() {
   local name=$1 entry=$2
   local job="compat-$name-$$-$RANDOM" topic="compat.$name"
@@ -47,10 +48,10 @@ run_app() {
 }
 
 install_app nest11-cjs commonjs @nestjs/common@^11.0.0 @nestjs/core@^11.0.0 @nestjs/schedule@^6.0.0 \
-  prom-client@^15.1.0 reflect-metadata@^0.2.0 rxjs@^7.8.0 &
+  @nestjs/platform-express@^11.0.0 prom-client@^15.1.0 reflect-metadata@^0.2.0 rxjs@^7.8.0 &
 install_nest11=$!
 install_app nest12-esm module @nestjs/common@^12.0.0 @nestjs/core@^12.0.0 @nestjs/schedule@^12.0.0 \
-  prom-client@^15.1.0 reflect-metadata@^0.2.0 rxjs@^7.8.0 &
+  @nestjs/platform-fastify@^12.0.0 prom-client@^15.1.0 reflect-metadata@^0.2.0 rxjs@^7.8.0 &
 install_nest12=$!
 wait "$install_nest11"
 wait "$install_nest12"

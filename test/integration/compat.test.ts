@@ -28,15 +28,37 @@ describe('the packed package in throwaway apps', () => {
     }
   }, 300_000);
 
-  it('a CommonJS Nest 11 app boots the module from the tarball and its count reaches the Pushgateway', () => {
+  /** What the app printed: the status and sample line its own /metrics served, and its push. */
+  function appReport(app: string): {
+    endpoint: { status: number; served?: string };
+    push: { ok: boolean; succeeded: number };
+  } {
+    const reports = output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as ReturnType<typeof appReport>);
+    const report = reports.find((r) => r.endpoint.served?.includes(`app="${app}"`));
+    if (report === undefined) throw new Error(`no report of ${app} in:\n${output}`);
+    return report;
+  }
+
+  it('a CommonJS Nest 11 app on Express boots the module from the tarball, serves /metrics and its count reaches the Pushgateway', () => {
     expect(output).toMatch(/compat: nest11-cjs installed @nestjs\/core 11\./);
+    const report = appReport('compat-nest11-cjs');
+    expect(report.endpoint.status).toBe(200);
+    expect(report.endpoint.served).toMatch(/ 3$/);
+    expect(report.push).toEqual({ ok: true, succeeded: 3 });
     expect(output).toMatch(
       /holds compat_messages_consumed\{app="compat-nest11-cjs",[^}]*topic="compat\.nest11-cjs"\} 3$/m,
     );
   });
 
-  it('an ESM Nest 12 app imports the CommonJS build and its count reaches the Pushgateway', () => {
+  it('an ESM Nest 12 app on Fastify imports the CommonJS build, serves /metrics and its count reaches the Pushgateway', () => {
     expect(output).toMatch(/compat: nest12-esm installed @nestjs\/core 12\./);
+    const report = appReport('compat-nest12-esm');
+    expect(report.endpoint.status).toBe(200);
+    expect(report.endpoint.served).toMatch(/ 3$/);
+    expect(report.push).toEqual({ ok: true, succeeded: 3 });
     expect(output).toMatch(
       /holds compat_messages_consumed\{app="compat-nest12-esm",[^}]*topic="compat\.nest12-esm"\} 3$/m,
     );

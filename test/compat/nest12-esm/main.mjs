@@ -1,8 +1,10 @@
-// An ESM Nest 12 app ("type": "module") importing the CommonJS package: Node's require(esm)
-// lets the package load the same ESM copy of @nestjs/common the app imports.
+// An ESM Nest 12 app ("type": "module") on Fastify, importing the CommonJS package: Node's
+// require(esm) lets the package load the same ESM copy of @nestjs/common the app imports.
+// Counts, serves /metrics, pushes, and prints what it saw.
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { NubiumMetricsModule, MetricsManager, MetricsPusher } from 'nubium-metrics-nestjs';
 
 const { COMPAT_APP, COMPAT_JOB, COMPAT_TOPIC, COMPAT_DNS_SERVER, COMPAT_SERVICE_NAME } =
@@ -20,17 +22,33 @@ Module({
         pushRateSeconds: 3600,
         // Own name: the shared test gateways may hold messages_consumed of another type.
         metricNames: { consumed: 'compat_messages_consumed' },
+        metricsEndpoint: true,
       }),
     }),
   ],
 })(AppModule);
 
-const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
+const app = await NestFactory.create(AppModule, new FastifyAdapter(), {
+  logger: ['error', 'warn'],
+});
 app.enableShutdownHooks();
-app.get(MetricsManager).incMessagesConsumed(COMPAT_TOPIC, 3);
-const report = await app.get(MetricsPusher).pushNow();
-await app.close();
-console.log(
-  JSON.stringify({ ok: report.ok, succeeded: report.succeeded, targets: report.discovery.targets }),
-);
-if (!report.ok) process.exitCode = 1;
+await app.listen(0, '127.0.0.1');
+try {
+  app.get(MetricsManager).incMessagesConsumed(COMPAT_TOPIC, 3);
+  const scrape = await fetch(`http://127.0.0.1:${app.getHttpServer().address().port}/metrics`, {
+    signal: AbortSignal.timeout(5000),
+  });
+  const served = (await scrape.text())
+    .split('\n')
+    .find((line) => line.startsWith('compat_messages_consumed{'));
+  const report = await app.get(MetricsPusher).pushNow();
+  console.log(
+    JSON.stringify({
+      endpoint: { status: scrape.status, served },
+      push: { ok: report.ok, succeeded: report.succeeded },
+    }),
+  );
+  if (!report.ok || scrape.status !== 200) process.exitCode = 1;
+} finally {
+  await app.close();
+}
