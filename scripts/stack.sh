@@ -7,7 +7,7 @@
 # in .run/pids and logs in .run/logs. Every subcommand is idempotent.
 #
 # Usage: scripts/stack.sh COMMAND
-#   install                  apt-install the servers if any is missing (needs root)
+#   install                  apt-install the servers (and htpasswd, openssl) if any is missing (needs root)
 #   up | down | status       start what is not running / stop everything / one line each
 #   pg-stop N | pg-start N   stop / start Pushgateway N (1..3); a started one is empty
 #   pg-pause N | pg-resume N SIGSTOP / SIGCONT: a pod that accepts connections, never answers
@@ -329,8 +329,11 @@ cmd_install() {
   [[ -x $PUSHGATEWAY_BIN ]] || missing+=(prometheus-pushgateway)
   [[ -x $PROMETHEUS_BIN ]] || missing+=(prometheus)
   [[ -x $DNSMASQ_BIN ]] || missing+=(dnsmasq-base)
+  # The fault tests' protected Pushgateway needs a bcrypt hash (htpasswd) and certificates (openssl).
+  command -v htpasswd >/dev/null || missing+=(apache2-utils)
+  command -v openssl >/dev/null || missing+=(openssl)
   if ((${#missing[@]} == 0)); then
-    say "prometheus, prometheus-pushgateway and dnsmasq are installed"
+    say "prometheus, prometheus-pushgateway, dnsmasq, htpasswd and openssl are installed"
     return 0
   fi
   say "installing ${missing[*]} (log: $LOG_DIR/install.log)"
