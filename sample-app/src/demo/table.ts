@@ -1,5 +1,5 @@
 import type { Series } from './prometheus';
-import type { Sent } from './traffic';
+import type { Sent } from './sent';
 import { TOPICS } from '../topics';
 
 /** The app names (APP_NAME) of the three setups in the demo. */
