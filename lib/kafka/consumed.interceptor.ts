@@ -4,8 +4,7 @@ import {
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import type { Observable } from 'rxjs';
-import { tap } from 'rxjs';
+import { Observable } from 'rxjs';
 import { MetricsManager } from '../manager/metrics.manager';
 import { kafkaTopicOf } from './kafka-context';
 
@@ -24,6 +23,18 @@ export class KafkaConsumedInterceptor implements NestInterceptor {
     const topic = kafkaTopicOf(context);
     if (topic === undefined) return next.handle();
     const metrics = this.metrics;
-    return next.handle().pipe(tap({ complete: () => metrics.incMessagesConsumed(topic) }));
+    const handled = next.handle();
+    // A bare Observable instead of `pipe(tap(...))`: the operator costs about twice as much per
+    // message, and this runs on every message of every Kafka handler.
+    return new Observable((subscriber) =>
+      handled.subscribe({
+        next: (value) => subscriber.next(value),
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          metrics.incMessagesConsumed(topic);
+          subscriber.complete();
+        },
+      }),
+    );
   }
 }
