@@ -31,8 +31,10 @@ for server in stack kafka; do
   bash "scripts/$server.sh" up
 done
 
-step "lint and type-check"
+step "lint and type-check (library, tests, benchmarks, and the sample app against the build)"
 npm run lint
+npm run --silent build
+npx tsc -p sample-app/tsconfig.json --noEmit
 
 step "unit tests"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile=.run/vitest-unit.json
