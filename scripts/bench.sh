@@ -16,7 +16,7 @@ cleanup() {
   [[ -z $started_kafka ]] || bash scripts/kafka.sh down || true
   [[ -z $started_stack ]] || bash scripts/stack.sh down || true
 }
-trap cleanup EXIT
+trap cleanup EXIT INT TERM
 
 needs() { # CASE -> true when this run includes it
   local only
@@ -25,20 +25,26 @@ needs() { # CASE -> true when this run includes it
 }
 ARGS=("$@")
 
+if [[ ! -x node_modules/.bin/tsc ]]; then
+  echo "bench: installing npm packages"
+  npm ci --no-audit --no-fund
+fi
 echo "bench: compiling bench/ (tsc)"
 npx tsc -p bench/tsconfig.json
 
 if needs stall || needs push || needs http; then
-  # "stopped" on any line: something of the stack is down, so this run brings it up (and down).
+  # Something of the stack is down: bring it up. Take it down at the end only if none of it was
+  # running before (a part someone else started stays up).
   if bash scripts/stack.sh status | grep -q 'stopped'; then
     if ! bash scripts/stack.sh status | grep -q 'running'; then started_stack=1; fi
+    bash scripts/stack.sh install # a no-op when the servers are installed
     bash scripts/stack.sh up
   fi
 fi
 if needs kafka; then
   if ! bash scripts/kafka.sh status >/dev/null 2>&1; then
     started_kafka=1
-    bash scripts/kafka.sh up
+    bash scripts/kafka.sh up # installs the broker first if it is missing
   fi
 fi
 
