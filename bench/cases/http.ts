@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { NubiumMetricsModule } from '../../lib/metrics.module';
 import { benchJob, PUSHGATEWAYS } from '../support/pusher';
 import { ratioRow, type CaseContext, type Row } from '../support/result';
-import { alternate, cpuMs, fullGc, median } from '../support/stats';
+import { alternate, cpuMs, median, settle } from '../support/stats';
 
 @Controller()
 class PingController {
@@ -46,7 +46,7 @@ async function start(module: Type): Promise<NestFastifyApplication> {
  * noise do not hide a difference of a few percent. Both apps live in this process.
  */
 export async function run(ctx: CaseContext): Promise<Row[]> {
-  const perRound = ctx.quick ? 4_000 : 20_000;
+  const perRound = ctx.quick ? 4_000 : 10_000;
   const rounds = ctx.quick ? 7 : 15;
   const concurrency = 16;
   const apps = { metrics: await start(MetricsApp), plain: await start(PlainApp) };
@@ -63,7 +63,7 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
         if (res.statusCode !== 200) throw new Error(`GET /ping answered ${res.statusCode}`);
       }
     };
-    fullGc();
+    settle();
     const cpu = process.cpuUsage();
     const t = performance.now();
     await Promise.all(Array.from({ length: concurrency }, worker));

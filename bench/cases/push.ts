@@ -1,7 +1,7 @@
 import { SELF_METRIC_PREFIX } from '../../lib/pusher/push-metrics';
 import { benchJob, filledRegistry, makePusher, assertPushgateways } from '../support/pusher';
 import { ratioRow, type CaseContext, type Row } from '../support/result';
-import { alternate, cpuMs, fullGc, median } from '../support/stats';
+import { alternate, cpuMs, median, settle } from '../support/stats';
 
 /**
  * Case 5: one push cycle of 10k series to 3 Pushgateways against 1, same registry.
@@ -22,7 +22,7 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
   const cycle = (name: 'all' | 'one') => async (): Promise<number> => {
     manager.incMessagesConsumed('orders.events.v1-part-0');
     // Garbage of the previous cycle is collected now, not inside the one measured.
-    fullGc();
+    settle();
     const cpu = process.cpuUsage();
     const t = performance.now();
     const report = await (name === 'all' ? all : one).pushNow();

@@ -2,7 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serialiseRegistry } from '../../lib/pusher/serialise-registry';
 import { benchJob, filledRegistry, makePusher, assertPushgateways } from '../support/pusher';
 import { ratioRow, type CaseContext, type Row } from '../support/result';
-import { alternate, fullGc, median, tick } from '../support/stats';
+import { alternate, median, settle, tick } from '../support/stats';
 
 /**
  * Case 6: the longest event-loop stall during one push cycle of 10k series (3 targets),
@@ -24,7 +24,7 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
     work: () => Promise<unknown>,
   ): Promise<number> => {
     manager.incMessagesConsumed('orders.events.v1-part-0');
-    fullGc();
+    settle();
     // Beside the wall-clock histogram, the longest stretch of this process's CPU time between two
     // turns of a 1 ms timer: unlike wall time, it does not grow when another process takes the core.
     let last = process.cpuUsage();

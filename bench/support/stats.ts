@@ -39,3 +39,10 @@ export async function alternate<K extends string>(
   }
   return out;
 }
+
+/** One full collection between measured rounds, so no round pays for the garbage of another. */
+export function settle(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with node --expose-gc');
+  gc();
+}
