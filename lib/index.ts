@@ -20,7 +20,11 @@ export {
 export { MetricsManager, exceptionName } from './manager/metrics.manager';
 export { MetricsPusher } from './pusher/metrics.pusher';
 export { groupingPath } from './pusher/grouping-key';
-export { TargetDiscovery, DiscoveryError, type TargetDiscoveryOptions } from './pusher/target-discovery';
+export {
+  TargetDiscovery,
+  DiscoveryError,
+  type TargetDiscoveryOptions,
+} from './pusher/target-discovery';
 export { SELF_METRIC_PREFIX } from './pusher/push-metrics';
 export type { PushReport, TargetResult, DiscoveryResult } from './pusher/push-report';
 /** Kafka counting: Nest transport interceptor, `@CountProduced`, kafkajs helpers, errors filter. */
@@ -29,7 +33,11 @@ export { CountProduced } from './kafka/count-produced.decorator';
 export { CountProducedInterceptor } from './kafka/count-produced.interceptor';
 export { KafkaHandlersExplorer } from './kafka/kafka-handlers.explorer';
 export { COUNT_PRODUCED_METADATA, DEFAULT_LAG_METRIC_NAME } from './kafka/kafka.constants';
-export { instrumentConsumer, instrumentProducer, type InstrumentConsumerOptions } from './kafka/kafkajs.instrument';
+export {
+  instrumentConsumer,
+  instrumentProducer,
+  type InstrumentConsumerOptions,
+} from './kafka/kafkajs.instrument';
 export { MetricsErrorsFilter } from './errors/errors.filter';
 /** Health: a @nestjs/terminus indicator of the pushes (terminus is loaded only when MetricsHealthModule is imported). */
 export { MetricsHealthModule } from './health/metrics-health.module';

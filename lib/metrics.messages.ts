@@ -18,7 +18,8 @@ export const targetsChanged = (name: string, targets: readonly string[]): string
 export const pushFailed = (target: string, reason: string): string =>
   `push to metrics cache pod ${target} failed: ${reason}`;
 
-export const pushRecovered = (target: string): string => `push to metrics cache pod ${target} works again`;
+export const pushRecovered = (target: string): string =>
+  `push to metrics cache pod ${target} works again`;
 
 export const cycleSkipped = (rateSeconds: number): string =>
   `previous push cycle still running after ${rateSeconds}s; this cycle is skipped`;

@@ -7,7 +7,11 @@ import { registerDefaultMetrics } from './manager/default-metrics';
 import { MetricsManager } from './manager/metrics.manager';
 import { METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS } from './metrics.constants';
 import { ConfigurableMetricsModule, METRICS_MODULE_OPTIONS } from './metrics.module-definition';
-import { resolveMetricsOptions, type MetricsModuleOptions, type ResolvedMetricsOptions } from './metrics.options';
+import {
+  resolveMetricsOptions,
+  type MetricsModuleOptions,
+  type ResolvedMetricsOptions,
+} from './metrics.options';
 import { MetricsPusher } from './pusher/metrics.pusher';
 
 /**
@@ -28,7 +32,11 @@ import { MetricsPusher } from './pusher/metrics.pusher';
       useFactory: (options: ResolvedMetricsOptions) => {
         const registry = options.registry ?? new Registry();
         if (options.defaultMetrics) {
-          registerDefaultMetrics(registry, { ...options.defaultMetrics, app: options.app, job: options.job });
+          registerDefaultMetrics(registry, {
+            ...options.defaultMetrics,
+            app: options.app,
+            job: options.job,
+          });
         }
         return registry;
       },

@@ -9,8 +9,7 @@ export type MetricType = 'gauge' | 'counter';
 
 /** Credentials sent with every push; never logged. */
 export type PushAuth =
-  | { readonly username: string; readonly password: string }
-  | { readonly bearerToken: string };
+  { readonly username: string; readonly password: string } | { readonly bearerToken: string };
 
 /** TLS settings for cache pods served over HTTPS. PEM text, or a path to a PEM file. */
 export interface PushTlsOptions {
@@ -96,15 +95,21 @@ export interface ResolvedMetricsOptions {
   readonly pushTimeoutMs: number;
   readonly pushEnabled: boolean;
   readonly metricType: MetricType;
-  readonly metricNames: { readonly consumed: string; readonly produced: string; readonly errors: string };
+  readonly metricNames: {
+    readonly consumed: string;
+    readonly produced: string;
+    readonly errors: string;
+  };
   readonly deleteOnShutdown: boolean;
   readonly shutdownTimeoutMs: number;
   readonly maxTopics: number;
   readonly maxExceptionTypes: number;
   readonly scheme: 'http' | 'https';
   readonly auth: PushAuth | undefined;
-  readonly tls: Readonly<Required<Omit<PushTlsOptions, 'ca' | 'cert' | 'key'>>> &
-    Pick<PushTlsOptions, 'ca' | 'cert' | 'key'> | undefined;
+  readonly tls:
+    | (Readonly<Required<Omit<PushTlsOptions, 'ca' | 'cert' | 'key'>>> &
+        Pick<PushTlsOptions, 'ca' | 'cert' | 'key'>)
+    | undefined;
   readonly registry: Registry | undefined;
   /** Where the pull endpoint is served; `undefined` when it is off. */
   readonly metricsEndpoint: { readonly path: string } | undefined;
@@ -139,24 +144,46 @@ export function resolveMetricsOptions(
   env: Env = process.env,
 ): ResolvedMetricsOptions {
   const pushEnabled = bool('pushEnabled', 'METRICS_PUSH_ENABLED', options.pushEnabled, env, true);
-  const pushRateSeconds = num('pushRateSeconds', 'METRICS_PUSH_RATE', options.pushRateSeconds, env, 10, {
-    min: 0.05,
-    max: 86_400,
-  });
-  const pushTimeoutMs = num('pushTimeoutMs', undefined, options.pushTimeoutMs, env, Math.min(5000, pushRateSeconds * 1000), {
-    min: 1,
-    max: pushRateSeconds * 1000,
-    maxReason: `must not exceed the push interval (${pushRateSeconds * 1000} ms)`,
-    integer: true,
-  });
+  const pushRateSeconds = num(
+    'pushRateSeconds',
+    'METRICS_PUSH_RATE',
+    options.pushRateSeconds,
+    env,
+    10,
+    {
+      min: 0.05,
+      max: 86_400,
+    },
+  );
+  const pushTimeoutMs = num(
+    'pushTimeoutMs',
+    undefined,
+    options.pushTimeoutMs,
+    env,
+    Math.min(5000, pushRateSeconds * 1000),
+    {
+      min: 1,
+      max: pushRateSeconds * 1000,
+      maxReason: `must not exceed the push interval (${pushRateSeconds * 1000} ms)`,
+      integer: true,
+    },
+  );
   const tls = resolveTls(options.tls);
   const scheme = options.scheme ?? (tls ? 'https' : 'http');
   if (scheme !== 'http' && scheme !== 'https') {
-    throw new MetricsOptionsError('scheme', undefined, `must be "http" or "https", got ${JSON.stringify(scheme)}`);
+    throw new MetricsOptionsError(
+      'scheme',
+      undefined,
+      `must be "http" or "https", got ${JSON.stringify(scheme)}`,
+    );
   }
   const metricType = options.metricType ?? 'gauge';
   if (metricType !== 'gauge' && metricType !== 'counter') {
-    throw new MetricsOptionsError('metricType', undefined, `must be "gauge" or "counter", got ${JSON.stringify(metricType)}`);
+    throw new MetricsOptionsError(
+      'metricType',
+      undefined,
+      `must be "gauge" or "counter", got ${JSON.stringify(metricType)}`,
+    );
   }
   return {
     job: str('job', 'HOSTNAME', options.job, env, true),
@@ -166,15 +193,31 @@ export function resolveMetricsOptions(
     servicePort: optionalPort('servicePort', 'METRICS_SERVICE_PORT', options.servicePort, env),
     podPort: optionalPort('podPort', 'METRICS_POD_PORT', options.podPort, env) ?? 9091,
     dnsServers: resolveDnsServers(options.dnsServers),
-    dnsTimeoutMs: num('dnsTimeoutMs', undefined, options.dnsTimeoutMs, env, 2000, { min: 1, max: 60_000, integer: true }),
+    dnsTimeoutMs: num('dnsTimeoutMs', undefined, options.dnsTimeoutMs, env, 2000, {
+      min: 1,
+      max: 60_000,
+      integer: true,
+    }),
     pushTimeoutMs,
     pushEnabled,
     metricType,
     metricNames: resolveMetricNames(options.metricNames),
     deleteOnShutdown: bool('deleteOnShutdown', undefined, options.deleteOnShutdown, env, false),
-    shutdownTimeoutMs: num('shutdownTimeoutMs', undefined, options.shutdownTimeoutMs, env, 5000, { min: 1, max: 600_000, integer: true }),
-    maxTopics: num('maxTopics', undefined, options.maxTopics, env, 1000, { min: 1, max: 1_000_000, integer: true }),
-    maxExceptionTypes: num('maxExceptionTypes', undefined, options.maxExceptionTypes, env, 100, { min: 1, max: 1_000_000, integer: true }),
+    shutdownTimeoutMs: num('shutdownTimeoutMs', undefined, options.shutdownTimeoutMs, env, 5000, {
+      min: 1,
+      max: 600_000,
+      integer: true,
+    }),
+    maxTopics: num('maxTopics', undefined, options.maxTopics, env, 1000, {
+      min: 1,
+      max: 1_000_000,
+      integer: true,
+    }),
+    maxExceptionTypes: num('maxExceptionTypes', undefined, options.maxExceptionTypes, env, 100, {
+      min: 1,
+      max: 1_000_000,
+      integer: true,
+    }),
     scheme,
     auth: resolveAuth(options.auth),
     tls,
@@ -184,7 +227,13 @@ export function resolveMetricsOptions(
   };
 }
 
-function str(option: string, envVar: string, value: string | undefined, env: Env, required: boolean): string {
+function str(
+  option: string,
+  envVar: string,
+  value: string | undefined,
+  env: Env,
+  required: boolean,
+): string {
   const raw: unknown = value ?? env[envVar];
   if (raw !== undefined && typeof raw !== 'string') {
     throw new MetricsOptionsError(option, envVar, `must be a string, got ${typeof raw}`);
@@ -203,7 +252,14 @@ interface NumRules {
   maxReason?: string;
 }
 
-function num(option: string, envVar: string | undefined, value: number | undefined, env: Env, fallback: number, rules: NumRules): number {
+function num(
+  option: string,
+  envVar: string | undefined,
+  value: number | undefined,
+  env: Env,
+  fallback: number,
+  rules: NumRules,
+): number {
   const fromEnv = envVar ? env[envVar] : undefined;
   if (value === undefined && (fromEnv === undefined || fromEnv.trim() === '')) return fallback;
   const n = value ?? (/^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/.test(fromEnv ?? '') ? Number(fromEnv) : NaN);
@@ -214,35 +270,68 @@ function num(option: string, envVar: string | undefined, value: number | undefin
   if (rules.integer && !Number.isInteger(n)) {
     throw new MetricsOptionsError(option, envVar, `must be a whole number, got ${shown}`);
   }
-  if (n < rules.min) throw new MetricsOptionsError(option, envVar, `must be at least ${rules.min}, got ${shown}`);
-  if (n > rules.max) throw new MetricsOptionsError(option, envVar, rules.maxReason ? `${rules.maxReason}, got ${shown}` : `must be at most ${rules.max}, got ${shown}`);
+  if (n < rules.min)
+    throw new MetricsOptionsError(option, envVar, `must be at least ${rules.min}, got ${shown}`);
+  if (n > rules.max)
+    throw new MetricsOptionsError(
+      option,
+      envVar,
+      rules.maxReason
+        ? `${rules.maxReason}, got ${shown}`
+        : `must be at most ${rules.max}, got ${shown}`,
+    );
   return n;
 }
 
-function optionalPort(option: string, envVar: string, value: number | undefined, env: Env): number | undefined {
+function optionalPort(
+  option: string,
+  envVar: string,
+  value: number | undefined,
+  env: Env,
+): number | undefined {
   const fromEnv = env[envVar];
   if (value === undefined && (fromEnv === undefined || fromEnv.trim() === '')) return undefined;
   return num(option, envVar, value, env, 0, { min: 1, max: 65_535, integer: true });
 }
 
-function bool(option: string, envVar: string | undefined, value: boolean | undefined, env: Env, fallback: boolean): boolean {
+function bool(
+  option: string,
+  envVar: string | undefined,
+  value: boolean | undefined,
+  env: Env,
+  fallback: boolean,
+): boolean {
   if (value !== undefined) {
-    if (typeof value !== 'boolean') throw new MetricsOptionsError(option, envVar, `must be true or false, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'boolean')
+      throw new MetricsOptionsError(
+        option,
+        envVar,
+        `must be true or false, got ${JSON.stringify(value)}`,
+      );
     return value;
   }
   const raw = envVar ? env[envVar]?.trim().toLowerCase() : undefined;
   if (raw === undefined || raw === '') return fallback;
   if (['true', '1', 'yes', 'on'].includes(raw)) return true;
   if (['false', '0', 'no', 'off'].includes(raw)) return false;
-  throw new MetricsOptionsError(option, envVar, `must be true or false, got ${JSON.stringify(env[envVar!])}`);
+  throw new MetricsOptionsError(
+    option,
+    envVar,
+    `must be true or false, got ${JSON.stringify(env[envVar!])}`,
+  );
 }
 
-const DNS_NAME = /^(?=.{1,253}\.?$)([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)*\.?$/;
+const DNS_NAME =
+  /^(?=.{1,253}\.?$)([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)*\.?$/;
 
 function resolveServiceName(value: string | undefined, env: Env, pushEnabled: boolean): string {
   const name = str('serviceName', 'METRICS_SERVICE_NAME', value, env, pushEnabled);
   if (name !== '' && isIP(name) === 0 && !DNS_NAME.test(name)) {
-    throw new MetricsOptionsError('serviceName', 'METRICS_SERVICE_NAME', `must be a DNS name or an IP address, got ${JSON.stringify(name)}`);
+    throw new MetricsOptionsError(
+      'serviceName',
+      'METRICS_SERVICE_NAME',
+      `must be a DNS name or an IP address, got ${JSON.stringify(name)}`,
+    );
   }
   return name;
 }
@@ -250,28 +339,50 @@ function resolveServiceName(value: string | undefined, env: Env, pushEnabled: bo
 function resolveDnsServers(servers: string[] | undefined): readonly string[] | undefined {
   if (servers === undefined) return undefined;
   if (!Array.isArray(servers) || servers.length === 0) {
-    throw new MetricsOptionsError('dnsServers', undefined, 'must be a non-empty array of "address" or "address:port" strings');
+    throw new MetricsOptionsError(
+      'dnsServers',
+      undefined,
+      'must be a non-empty array of "address" or "address:port" strings',
+    );
   }
   for (const server of servers) {
-    const match = typeof server === 'string' ? /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(server) : null;
-    const host = match?.[1] ?? match?.[2] ?? (typeof server === 'string' && isIP(server) === 6 ? server : undefined);
+    const match =
+      typeof server === 'string' ? /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(server) : null;
+    const host =
+      match?.[1] ??
+      match?.[2] ??
+      (typeof server === 'string' && isIP(server) === 6 ? server : undefined);
     const port = match?.[3] === undefined ? 53 : Number(match[3]);
     if (host === undefined || isIP(host) === 0 || port < 1 || port > 65_535) {
-      throw new MetricsOptionsError('dnsServers', undefined, `has ${JSON.stringify(server)}, which is not "ip" or "ip:port"`);
+      throw new MetricsOptionsError(
+        'dnsServers',
+        undefined,
+        `has ${JSON.stringify(server)}, which is not "ip" or "ip:port"`,
+      );
     }
   }
   return Object.freeze([...servers]);
 }
 
-function resolveMetricNames(names: MetricsModuleOptions['metricNames']): ResolvedMetricsOptions['metricNames'] {
+function resolveMetricNames(
+  names: MetricsModuleOptions['metricNames'],
+): ResolvedMetricsOptions['metricNames'] {
   const resolved = { ...DEFAULT_METRIC_NAMES, ...names };
   for (const [key, name] of Object.entries(resolved)) {
     if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
-      throw new MetricsOptionsError(`metricNames.${key}`, undefined, `must be a valid Prometheus metric name, got ${JSON.stringify(name)}`);
+      throw new MetricsOptionsError(
+        `metricNames.${key}`,
+        undefined,
+        `must be a valid Prometheus metric name, got ${JSON.stringify(name)}`,
+      );
     }
   }
   if (new Set(Object.values(resolved)).size !== 3) {
-    throw new MetricsOptionsError('metricNames', undefined, 'must give the three metrics three different names');
+    throw new MetricsOptionsError(
+      'metricNames',
+      undefined,
+      'must give the three metrics three different names',
+    );
   }
   return resolved;
 }
@@ -279,28 +390,48 @@ function resolveMetricNames(names: MetricsModuleOptions['metricNames']): Resolve
 // A plain path: route parameters and wildcards mean different things to Express and Fastify.
 const ENDPOINT_PATH = /^\/[A-Za-z0-9._~/-]*$/;
 
-function resolveMetricsEndpoint(value: MetricsModuleOptions['metricsEndpoint']): ResolvedMetricsOptions['metricsEndpoint'] {
+function resolveMetricsEndpoint(
+  value: MetricsModuleOptions['metricsEndpoint'],
+): ResolvedMetricsOptions['metricsEndpoint'] {
   if (value === undefined || value === false) return undefined;
   if (value === true) return { path: '/metrics' };
   if (typeof value !== 'object' || value === null) {
-    throw new MetricsOptionsError('metricsEndpoint', undefined, `must be true, false or { path }, got ${JSON.stringify(value)}`);
+    throw new MetricsOptionsError(
+      'metricsEndpoint',
+      undefined,
+      `must be true, false or { path }, got ${JSON.stringify(value)}`,
+    );
   }
   const path = value.path ?? '/metrics';
   if (typeof path !== 'string' || !ENDPOINT_PATH.test(path)) {
-    throw new MetricsOptionsError('metricsEndpoint.path', undefined, `must be a plain path starting with "/", got ${JSON.stringify(path)}`);
+    throw new MetricsOptionsError(
+      'metricsEndpoint.path',
+      undefined,
+      `must be a plain path starting with "/", got ${JSON.stringify(path)}`,
+    );
   }
   return { path };
 }
 
-function resolveDefaultMetrics(value: MetricsModuleOptions['defaultMetrics']): ResolvedMetricsOptions['defaultMetrics'] {
+function resolveDefaultMetrics(
+  value: MetricsModuleOptions['defaultMetrics'],
+): ResolvedMetricsOptions['defaultMetrics'] {
   if (value === undefined || value === false) return undefined;
   if (value === true) return { prefix: '' };
   if (typeof value !== 'object' || value === null) {
-    throw new MetricsOptionsError('defaultMetrics', undefined, `must be true, false or { prefix }, got ${JSON.stringify(value)}`);
+    throw new MetricsOptionsError(
+      'defaultMetrics',
+      undefined,
+      `must be true, false or { prefix }, got ${JSON.stringify(value)}`,
+    );
   }
   const prefix = value.prefix ?? '';
   if (typeof prefix !== 'string' || (prefix !== '' && !METRIC_NAME.test(prefix))) {
-    throw new MetricsOptionsError('defaultMetrics.prefix', undefined, `must be empty or start a valid Prometheus metric name, got ${JSON.stringify(prefix)}`);
+    throw new MetricsOptionsError(
+      'defaultMetrics.prefix',
+      undefined,
+      `must be empty or start a valid Prometheus metric name, got ${JSON.stringify(prefix)}`,
+    );
   }
   return { prefix };
 }
@@ -314,7 +445,11 @@ function resolveAuth(auth: PushAuth | undefined): PushAuth | undefined {
     return { bearerToken: auth.bearerToken };
   }
   if (typeof auth.username !== 'string' || auth.username === '' || auth.username.includes(':')) {
-    throw new MetricsOptionsError('auth.username', undefined, 'must be a non-empty string without ":"');
+    throw new MetricsOptionsError(
+      'auth.username',
+      undefined,
+      'must be a non-empty string without ":"',
+    );
   }
   if (typeof auth.password !== 'string') {
     throw new MetricsOptionsError('auth.password', undefined, 'must be a string');
@@ -340,6 +475,10 @@ function pem(option: string, value: string | undefined): string | undefined {
   try {
     return readFileSync(value, 'utf8');
   } catch (error) {
-    throw new MetricsOptionsError(option, undefined, `is neither PEM text nor a readable file: ${(error as Error).message}`);
+    throw new MetricsOptionsError(
+      option,
+      undefined,
+      `is neither PEM text nor a readable file: ${(error as Error).message}`,
+    );
   }
 }

@@ -35,9 +35,33 @@ export class MetricsManager {
     const fixed = { [LABEL.app]: options.app, [LABEL.job]: options.job };
     const { consumed, produced, errors } = options.metricNames;
     const type = options.metricType;
-    this.consumed = new LabelCounts(consumed, 'The number of messages consumed by the app', type, fixed, LABEL.topic, options.maxTopics, registry);
-    this.produced = new LabelCounts(produced, 'The number of messages produced by the app', type, fixed, LABEL.topic, options.maxTopics, registry);
-    this.errors = new LabelCounts(errors, 'The number of exceptions caught in the app, by type', type, fixed, LABEL.exception, options.maxExceptionTypes, registry);
+    this.consumed = new LabelCounts(
+      consumed,
+      'The number of messages consumed by the app',
+      type,
+      fixed,
+      LABEL.topic,
+      options.maxTopics,
+      registry,
+    );
+    this.produced = new LabelCounts(
+      produced,
+      'The number of messages produced by the app',
+      type,
+      fixed,
+      LABEL.topic,
+      options.maxTopics,
+      registry,
+    );
+    this.errors = new LabelCounts(
+      errors,
+      'The number of exceptions caught in the app, by type',
+      type,
+      fixed,
+      LABEL.exception,
+      options.maxExceptionTypes,
+      registry,
+    );
   }
 
   /** Counts `n` messages consumed from `topic`. */

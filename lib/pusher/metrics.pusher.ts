@@ -1,7 +1,17 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Registry } from 'prom-client';
-import { METRICS_REGISTRY, PUSH_INTERVAL_NAME, RESOLVED_METRICS_OPTIONS } from '../metrics.constants';
+import {
+  METRICS_REGISTRY,
+  PUSH_INTERVAL_NAME,
+  RESOLVED_METRICS_OPTIONS,
+} from '../metrics.constants';
 import * as messages from '../metrics.messages';
 import type { ResolvedMetricsOptions } from '../metrics.options';
 import { groupingPath } from './grouping-key';
@@ -84,8 +94,14 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
       const timeoutMs = Math.min(this.options.pushTimeoutMs, this.options.shutdownTimeoutMs);
       const final = this.exclusive(() => this.cycle(kind, timeoutMs));
       const report = await withDeadline(final, this.options.shutdownTimeoutMs);
-      if (report) this.logger.log(messages.shutdownPush(report.succeeded, report.targets.length, kind === 'delete'));
-      else this.logger.warn(messages.shutdownPush(0, this.discovery.targets.length, kind === 'delete'));
+      if (report)
+        this.logger.log(
+          messages.shutdownPush(report.succeeded, report.targets.length, kind === 'delete'),
+        );
+      else
+        this.logger.warn(
+          messages.shutdownPush(0, this.discovery.targets.length, kind === 'delete'),
+        );
     }
     this.client.close();
   }
@@ -127,7 +143,9 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
     const method = kind === 'push' ? 'PUT' : 'DELETE';
     const targets: TargetResult[] =
       error === undefined
-        ? await Promise.all(discovery.targets.map((a) => this.client.send(method, a, this.path, body, timeoutMs)))
+        ? await Promise.all(
+            discovery.targets.map((a) => this.client.send(method, a, this.path, body, timeoutMs)),
+          )
         : [];
     const succeeded = targets.filter((t) => t.ok).length;
     const report: PushReport = {
@@ -151,7 +169,13 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
     if (discovery.source !== 'dns') {
       // Once per outage, not once per cycle; the failure metric counts every cycle.
       if (this.lastTargets !== DNS_FAILING) {
-        this.logger.warn(messages.dnsFailed(this.options.serviceName, discovery.error ?? 'unknown', discovery.targets.length));
+        this.logger.warn(
+          messages.dnsFailed(
+            this.options.serviceName,
+            discovery.error ?? 'unknown',
+            discovery.targets.length,
+          ),
+        );
       }
       this.lastTargets = DNS_FAILING;
       return;
@@ -167,7 +191,8 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
   private logTargets(targets: readonly TargetResult[]): void {
     for (const t of targets) {
       const wasOk = this.targetHealth.get(t.address);
-      if (!t.ok && wasOk !== false) this.logger.warn(messages.pushFailed(t.address, t.error ?? 'unknown'));
+      if (!t.ok && wasOk !== false)
+        this.logger.warn(messages.pushFailed(t.address, t.error ?? 'unknown'));
       if (t.ok && wasOk === false) this.logger.log(messages.pushRecovered(t.address));
       this.targetHealth.set(t.address, t.ok);
     }
@@ -178,7 +203,9 @@ const DNS_FAILING = '\u0000dns-failing';
 
 async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms, undefined)));
+  const deadline = new Promise<undefined>(
+    (resolve) => (timer = setTimeout(resolve, ms, undefined)),
+  );
   try {
     return await Promise.race([work, deadline]);
   } finally {

@@ -6,7 +6,10 @@ import type { PushAuth, ResolvedMetricsOptions } from '../metrics.options';
 import type { TargetResult } from './push-report';
 
 /** Settings of {@link PushClient}. */
-export type PushClientOptions = Pick<ResolvedMetricsOptions, 'scheme' | 'podPort' | 'auth' | 'tls' | 'serviceName'>;
+export type PushClientOptions = Pick<
+  ResolvedMetricsOptions,
+  'scheme' | 'podPort' | 'auth' | 'tls' | 'serviceName'
+>;
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 const ERROR_BODY_LIMIT = 512;
@@ -34,7 +37,8 @@ export class PushClient {
         key: tls?.key,
         rejectUnauthorized: tls?.rejectUnauthorized ?? true,
         // Pods are dialled by IP: check the certificate against the service name instead.
-        checkServerIdentity: (host: string, cert: PeerCertificate) => checkServerIdentity(expected || host, cert),
+        checkServerIdentity: (host: string, cert: PeerCertificate) =>
+          checkServerIdentity(expected || host, cert),
       });
     } else {
       this.transport = http;
@@ -43,12 +47,19 @@ export class PushClient {
   }
 
   /** Sends `method` to `path` on the pod at `address` with `body`; never rejects. */
-  async send(method: 'PUT' | 'DELETE', address: string, path: string, body: Buffer | undefined, timeoutMs: number): Promise<TargetResult> {
+  async send(
+    method: 'PUT' | 'DELETE',
+    address: string,
+    path: string,
+    body: Buffer | undefined,
+    timeoutMs: number,
+  ): Promise<TargetResult> {
     const started = performance.now();
     const signal = AbortSignal.timeout(timeoutMs);
     let result = await this.request(method, address, path, body, signal);
     // A kept-alive socket the pod closed meanwhile fails at once: retry it on a fresh one.
-    if (result.retry && !signal.aborted) result = await this.request(method, address, path, body, signal);
+    if (result.retry && !signal.aborted)
+      result = await this.request(method, address, path, body, signal);
     return { address, ...result.outcome, durationMs: performance.now() - started };
   }
 
@@ -89,13 +100,23 @@ export class PushClient {
           res.on('end', () => {
             if (status >= 200 && status < 300) return resolve({ outcome: { ok: true, status } });
             const text = Buffer.concat(chunks).toString('utf8', 0, ERROR_BODY_LIMIT).trim();
-            resolve({ outcome: { ok: false, status, error: `HTTP ${status}: ${text}`, reason: `http_${status}` } });
+            resolve({
+              outcome: {
+                ok: false,
+                status,
+                error: `HTTP ${status}: ${text}`,
+                reason: `http_${status}`,
+              },
+            });
           });
           res.on('error', (error) => resolve({ outcome: failure(error, signal) }));
         },
       );
       req.on('error', (error: NodeJS.ErrnoException) => {
-        resolve({ outcome: failure(error, signal), retry: req.reusedSocket && error.code === 'ECONNRESET' });
+        resolve({
+          outcome: failure(error, signal),
+          retry: req.reusedSocket && error.code === 'ECONNRESET',
+        });
       });
       req.end(body);
     });
@@ -104,15 +125,16 @@ export class PushClient {
 
 // Node's own TLS codes, and OpenSSL's certificate verification codes
 // (UNABLE_TO_VERIFY_LEAF_SIGNATURE, DEPTH_ZERO_SELF_SIGNED_CERT, HOSTNAME_MISMATCH, ...).
-const TLS_ERROR_CODE = /^(ERR_TLS|ERR_SSL|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_|HOSTNAME_MISMATCH)|CERT/;
+const TLS_ERROR_CODE =
+  /^(ERR_TLS|ERR_SSL|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_|HOSTNAME_MISMATCH)|CERT/;
 
-function failure(error: NodeJS.ErrnoException, signal: AbortSignal): Omit<TargetResult, 'address' | 'durationMs'> {
+function failure(
+  error: NodeJS.ErrnoException,
+  signal: AbortSignal,
+): Omit<TargetResult, 'address' | 'durationMs'> {
   if (signal.aborted) return { ok: false, error: 'timeout', reason: 'timeout' };
   const code = error.code ?? '';
-  const reason =
-    code === 'ECONNREFUSED' ? 'refused'
-    : TLS_ERROR_CODE.test(code) ? 'tls'
-    : 'error';
+  const reason = code === 'ECONNREFUSED' ? 'refused' : TLS_ERROR_CODE.test(code) ? 'tls' : 'error';
   return { ok: false, error: code ? `${code}: ${error.message}` : error.message, reason };
 }
 

@@ -16,14 +16,47 @@ export class PushMetrics {
   private readonly skipped: Counter<'app'>;
   private readonly dnsFailures: Counter<'app' | 'reason'>;
 
-  constructor(registry: Registry, private readonly app: string) {
+  constructor(
+    registry: Registry,
+    private readonly app: string,
+  ) {
     const registers = [registry];
-    this.targets = new Gauge({ name: `${SELF_METRIC_PREFIX}push_targets`, help: 'Metrics cache pods pushed to in the last cycle', labelNames: ['app'], registers });
-    this.failures = new Counter({ name: `${SELF_METRIC_PREFIX}push_failures_total`, help: 'Failed pushes, by cache pod and reason', labelNames: ['app', 'target', 'reason'], registers });
-    this.lastSuccess = new Gauge({ name: `${SELF_METRIC_PREFIX}push_last_success_timestamp_seconds`, help: 'Time of the last push a cache pod accepted', labelNames: ['app', 'target'], registers });
-    this.cycleDuration = new Gauge({ name: `${SELF_METRIC_PREFIX}push_cycle_duration_seconds`, help: 'Wall time of the last push cycle', labelNames: ['app'], registers });
-    this.skipped = new Counter({ name: `${SELF_METRIC_PREFIX}push_cycles_skipped_total`, help: 'Push cycles skipped because the previous one was still running', labelNames: ['app'], registers });
-    this.dnsFailures = new Counter({ name: `${SELF_METRIC_PREFIX}dns_failures_total`, help: 'Failed resolutions of the metrics cache service, by reason', labelNames: ['app', 'reason'], registers });
+    this.targets = new Gauge({
+      name: `${SELF_METRIC_PREFIX}push_targets`,
+      help: 'Metrics cache pods pushed to in the last cycle',
+      labelNames: ['app'],
+      registers,
+    });
+    this.failures = new Counter({
+      name: `${SELF_METRIC_PREFIX}push_failures_total`,
+      help: 'Failed pushes, by cache pod and reason',
+      labelNames: ['app', 'target', 'reason'],
+      registers,
+    });
+    this.lastSuccess = new Gauge({
+      name: `${SELF_METRIC_PREFIX}push_last_success_timestamp_seconds`,
+      help: 'Time of the last push a cache pod accepted',
+      labelNames: ['app', 'target'],
+      registers,
+    });
+    this.cycleDuration = new Gauge({
+      name: `${SELF_METRIC_PREFIX}push_cycle_duration_seconds`,
+      help: 'Wall time of the last push cycle',
+      labelNames: ['app'],
+      registers,
+    });
+    this.skipped = new Counter({
+      name: `${SELF_METRIC_PREFIX}push_cycles_skipped_total`,
+      help: 'Push cycles skipped because the previous one was still running',
+      labelNames: ['app'],
+      registers,
+    });
+    this.dnsFailures = new Counter({
+      name: `${SELF_METRIC_PREFIX}dns_failures_total`,
+      help: 'Failed resolutions of the metrics cache service, by reason',
+      labelNames: ['app', 'reason'],
+      registers,
+    });
   }
 
   /** Records the outcome of a push cycle. */

@@ -53,7 +53,12 @@ export class TargetDiscovery {
       return { targets, source: 'dns' };
     } catch (error) {
       const errorReason = error instanceof DiscoveryError ? error.reason : 'error';
-      return { targets: this.lastKnown, source: 'last-known', error: (error as Error).message, errorReason };
+      return {
+        targets: this.lastKnown,
+        source: 'last-known',
+        error: (error as Error).message,
+        errorReason,
+      };
     }
   }
 
@@ -75,7 +80,10 @@ export class TargetDiscovery {
   private async resolveWith(resolver: dns.Resolver, name: string): Promise<string[]> {
     const [v4, v6] = await Promise.allSettled([resolver.resolve4(name), resolver.resolve6(name)]);
     if (v4.status === 'fulfilled' || v6.status === 'fulfilled') {
-      return [...(v4.status === 'fulfilled' ? v4.value : []), ...(v6.status === 'fulfilled' ? v6.value : [])];
+      return [
+        ...(v4.status === 'fulfilled' ? v4.value : []),
+        ...(v6.status === 'fulfilled' ? v6.value : []),
+      ];
     }
     const codes = [v4.reason, v6.reason].map((e: NodeJS.ErrnoException) => e.code);
     if (codes.every((c) => c === 'ENODATA')) return [];
@@ -94,18 +102,25 @@ export class TargetDiscovery {
 
 function toDiscoveryError(name: string, error: NodeJS.ErrnoException): DiscoveryError {
   const reason =
-    error.code === 'ENOTFOUND' ? 'nxdomain'
-    : error.code === 'ENODATA' ? 'no_addresses'
-    : error.code === 'ETIMEOUT' ? 'timeout'
-    : error.code === 'ECONNREFUSED' || error.code === 'ESERVFAIL' || error.code === 'EREFUSED' ? 'unreachable'
-    : 'error';
+    error.code === 'ENOTFOUND'
+      ? 'nxdomain'
+      : error.code === 'ENODATA'
+        ? 'no_addresses'
+        : error.code === 'ETIMEOUT'
+          ? 'timeout'
+          : error.code === 'ECONNREFUSED' || error.code === 'ESERVFAIL' || error.code === 'EREFUSED'
+            ? 'unreachable'
+            : 'error';
   return new DiscoveryError(`${name}: ${error.code ?? error.message}`, reason);
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number, name: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DiscoveryError(`${name}: no DNS answer within ${ms} ms`, 'timeout')), ms);
+    timer = setTimeout(
+      () => reject(new DiscoveryError(`${name}: no DNS answer within ${ms} ms`, 'timeout')),
+      ms,
+    );
   });
   try {
     return await Promise.race([work, timeout]);

@@ -1,7 +1,12 @@
 import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MetricsManager, MetricsPusher, NubiumMetricsModule, type MetricsModuleOptions } from '../../lib';
+import {
+  MetricsManager,
+  MetricsPusher,
+  NubiumMetricsModule,
+  type MetricsModuleOptions,
+} from '../../lib';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 import {
   deletePushgatewayGroup,
@@ -63,8 +68,16 @@ function valuesOn(samples: Sample[], job: string) {
   return {
     consumed: findSample(samples, 'messages_consumed', { job, app: 'orders', topic: 'orders' }),
     produced: findSample(samples, 'messages_produced', { job, app: 'orders', topic: 'invoices' }),
-    rejected: findSample(samples, 'messages_errors', { job, app: 'orders', exception: 'OrderRejected' }),
-    timeouts: findSample(samples, 'messages_errors', { job, app: 'orders', exception: 'PaymentTimeout' }),
+    rejected: findSample(samples, 'messages_errors', {
+      job,
+      app: 'orders',
+      exception: 'OrderRejected',
+    }),
+    timeouts: findSample(samples, 'messages_errors', {
+      job,
+      app: 'orders',
+      exception: 'PaymentTimeout',
+    }),
   };
 }
 
@@ -92,7 +105,8 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  for (const addr of PUSHGATEWAY_ADDRS) for (const job of jobs) await deletePushgatewayGroup(addr, job).catch(() => undefined);
+  for (const addr of PUSHGATEWAY_ADDRS)
+    for (const job of jobs) await deletePushgatewayGroup(addr, job).catch(() => undefined);
 });
 
 describe('NubiumMetricsModule end to end', () => {
@@ -132,7 +146,13 @@ describe('NubiumMetricsModule end to end', () => {
     const job = `core-ha-${RUN}`;
     const { worker, pusher } = await startApp(job);
     worker.process(10, 5, 1, 0);
-    for (const addr of PUSHGATEWAY_ADDRS) await expectOnGateway(addr, job, { consumed: 10, produced: 5, rejected: 1, timeouts: undefined });
+    for (const addr of PUSHGATEWAY_ADDRS)
+      await expectOnGateway(addr, job, {
+        consumed: 10,
+        produced: 5,
+        rejected: 1,
+        timeouts: undefined,
+      });
 
     await stopPushgateway(1);
     const stoppedAt = new Date();
@@ -170,7 +190,8 @@ describe('NubiumMetricsModule end to end', () => {
       `messages_errors{app="legacy",job="${legacyJob}",exception="KeyError"} 2`,
       '',
     ].join('\n');
-    for (const addr of PUSHGATEWAY_ADDRS) expect(await pushRaw(addr, `job/${legacyJob}`, legacy)).toBeLessThan(300);
+    for (const addr of PUSHGATEWAY_ADDRS)
+      expect(await pushRaw(addr, `job/${legacyJob}`, legacy)).toBeLessThan(300);
     jobs.push(legacyJob);
 
     const job = `core-mixed-${RUN}`;
@@ -184,15 +205,25 @@ describe('NubiumMetricsModule end to end', () => {
     ]);
     for (const addr of PUSHGATEWAY_ADDRS) {
       const samples = await readPushgateway(addr);
-      expect(valuesOn(samples, job)).toEqual({ consumed: 3, produced: 2, rejected: 1, timeouts: undefined });
-      expect(findSample(samples, 'messages_consumed', { job: legacyJob, topic: 'orders' })).toBe(12);
+      expect(valuesOn(samples, job)).toEqual({
+        consumed: 3,
+        produced: 2,
+        rejected: 1,
+        timeouts: undefined,
+      });
+      expect(findSample(samples, 'messages_consumed', { job: legacyJob, topic: 'orders' })).toBe(
+        12,
+      );
     }
   });
 
-  it('pushes counters with metricType counter on gateways without the original\'s gauges', async () => {
+  it("pushes counters with metricType counter on gateways without the original's gauges", async () => {
     await wipeAllPushgateways();
     const job = `core-counter-${RUN}`;
-    const { worker, pusher } = await startApp(job, { pushRateSeconds: 3600, metricType: 'counter' });
+    const { worker, pusher } = await startApp(job, {
+      pushRateSeconds: 3600,
+      metricType: 'counter',
+    });
     worker.process(6, 6, 0, 0);
     const report = await pusher.pushNow();
     expect(report.succeeded).toBe(3);
@@ -215,7 +246,12 @@ describe('NubiumMetricsModule end to end', () => {
     await app.close();
     expect(pusher.lastReport?.succeeded, JSON.stringify(pusher.lastReport)).toBe(3);
     for (const addr of PUSHGATEWAY_ADDRS) {
-      expect(valuesOn(await readPushgateway(addr), job)).toEqual({ consumed: 9, produced: 8, rejected: undefined, timeouts: 7 });
+      expect(valuesOn(await readPushgateway(addr), job)).toEqual({
+        consumed: 9,
+        produced: 8,
+        rejected: undefined,
+        timeouts: 7,
+      });
     }
   });
 });

@@ -18,7 +18,10 @@ import {
 const apps: INestApplicationContext[] = [];
 
 async function boot(root: new () => unknown): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(root, { logger: false, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(root, {
+    logger: false,
+    abortOnError: false,
+  });
   apps.push(app);
   return app;
 }
@@ -95,18 +98,25 @@ describe('NubiumMetricsModule', () => {
     class AppModule {}
     const app = await boot(AppModule);
     expect(app.get(MetricsManager).registry).toBe(registry);
-    expect(await registry.getSingleMetricAsString('messages_consumed')).toContain('# TYPE messages_consumed gauge');
+    expect(await registry.getSingleMetricAsString('messages_consumed')).toContain(
+      '# TYPE messages_consumed gauge',
+    );
   });
 
   it('fails start-up naming the option and its env var, before anything is scheduled', async () => {
     const previous = process.env.METRICS_PUSH_RATE;
     process.env.METRICS_PUSH_RATE = 'often';
     try {
-      @Module({ imports: [NubiumMetricsModule.forRoot({ job: 'pod-1', app: 'orders', serviceName: '127.0.0.1' })] })
+      @Module({
+        imports: [
+          NubiumMetricsModule.forRoot({ job: 'pod-1', app: 'orders', serviceName: '127.0.0.1' }),
+        ],
+      })
       class AppModule {}
-      const error = await NestFactory.createApplicationContext(AppModule, { logger: false, abortOnError: false }).catch(
-        (e: unknown) => e,
-      );
+      const error = await NestFactory.createApplicationContext(AppModule, {
+        logger: false,
+        abortOnError: false,
+      }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MetricsOptionsError);
       expect((error as Error).message).toBe(
         'NubiumMetricsModule: option "pushRateSeconds" (env METRICS_PUSH_RATE) must be a number, got "often"',
@@ -118,7 +128,9 @@ describe('NubiumMetricsModule', () => {
   });
 
   it('does not schedule pushes with pushEnabled false', async () => {
-    @Module({ imports: [NubiumMetricsModule.forRoot({ job: 'pod-1', app: 'orders', pushEnabled: false })] })
+    @Module({
+      imports: [NubiumMetricsModule.forRoot({ job: 'pod-1', app: 'orders', pushEnabled: false })],
+    })
     class AppModule {}
     const app = await boot(AppModule);
     await app.init();
@@ -129,10 +141,16 @@ describe('NubiumMetricsModule', () => {
   it('shares @nestjs/schedule with an app that imports ScheduleModule.forRoot() itself', async () => {
     // Two schedule explorers would register the app's named interval twice, and the second
     // registration would throw at init.
-    @Module({ imports: [ScheduleModule.forRoot(), NubiumMetricsModule.forRoot(base)], providers: [AppJobs] })
+    @Module({
+      imports: [ScheduleModule.forRoot(), NubiumMetricsModule.forRoot(base)],
+      providers: [AppJobs],
+    })
     class AppModule {}
     const app = await boot(AppModule);
     await app.init();
-    expect(app.get(SchedulerRegistry).getIntervals().sort()).toEqual(['app-job', PUSH_INTERVAL_NAME]);
+    expect(app.get(SchedulerRegistry).getIntervals().sort()).toEqual([
+      'app-job',
+      PUSH_INTERVAL_NAME,
+    ]);
   });
 });

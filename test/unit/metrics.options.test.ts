@@ -19,12 +19,15 @@ function failure(fn: () => unknown): MetricsOptionsError {
 
 describe('resolveMetricsOptions', () => {
   it('takes every value from the env vars of the original library', () => {
-    const resolved = resolveMetricsOptions({}, {
-      ...env,
-      METRICS_PUSH_RATE: '15',
-      METRICS_SERVICE_PORT: '9090',
-      METRICS_POD_PORT: '9092',
-    });
+    const resolved = resolveMetricsOptions(
+      {},
+      {
+        ...env,
+        METRICS_PUSH_RATE: '15',
+        METRICS_SERVICE_PORT: '9090',
+        METRICS_POD_PORT: '9092',
+      },
+    );
     expect(resolved).toMatchObject({
       job: 'orders-7d9f-abcde',
       app: 'orders',
@@ -34,7 +37,11 @@ describe('resolveMetricsOptions', () => {
       podPort: 9092,
       pushEnabled: true,
       metricType: 'gauge',
-      metricNames: { consumed: 'messages_consumed', produced: 'messages_produced', errors: 'messages_errors' },
+      metricNames: {
+        consumed: 'messages_consumed',
+        produced: 'messages_produced',
+        errors: 'messages_errors',
+      },
       scheme: 'http',
     });
   });
@@ -48,8 +55,17 @@ describe('resolveMetricsOptions', () => {
   });
 
   it('prefers explicit options over env vars', () => {
-    const resolved = resolveMetricsOptions({ job: 'j', app: 'a', pushRateSeconds: 2, podPort: 1234 }, env);
-    expect(resolved).toMatchObject({ job: 'j', app: 'a', pushRateSeconds: 2, podPort: 1234, pushTimeoutMs: 2000 });
+    const resolved = resolveMetricsOptions(
+      { job: 'j', app: 'a', pushRateSeconds: 2, podPort: 1234 },
+      env,
+    );
+    expect(resolved).toMatchObject({
+      job: 'j',
+      app: 'a',
+      pushRateSeconds: 2,
+      podPort: 1234,
+      pushTimeoutMs: 2000,
+    });
   });
 
   it.each([
@@ -60,11 +76,16 @@ describe('resolveMetricsOptions', () => {
     const error = failure(() => resolveMetricsOptions({}, { ...env, [envVar]: undefined }));
     expect(error.option).toBe(option);
     expect(error.envVar).toBe(envVar);
-    expect(error.message).toBe(`NubiumMetricsModule: option "${option}" (env ${envVar}) is required and was not set`);
+    expect(error.message).toBe(
+      `NubiumMetricsModule: option "${option}" (env ${envVar}) is required and was not set`,
+    );
   });
 
   it('does not need a service name when pushing is off', () => {
-    const resolved = resolveMetricsOptions({ pushEnabled: false }, { ...env, METRICS_SERVICE_NAME: '' });
+    const resolved = resolveMetricsOptions(
+      { pushEnabled: false },
+      { ...env, METRICS_SERVICE_NAME: '' },
+    );
     expect(resolved.pushEnabled).toBe(false);
     expect(resolved.serviceName).toBe('');
   });
@@ -77,7 +98,12 @@ describe('resolveMetricsOptions', () => {
     ['METRICS_POD_PORT', '90.5', 'podPort', 'must be a whole number, got "90.5"'],
     ['METRICS_POD_PORT', '9091abc', 'podPort', 'must be a number, got "9091abc"'],
     ['METRICS_SERVICE_PORT', '0', 'servicePort', 'must be at least 1, got "0"'],
-    ['METRICS_SERVICE_NAME', 'not a name!', 'serviceName', 'must be a DNS name or an IP address, got "not a name!"'],
+    [
+      'METRICS_SERVICE_NAME',
+      'not a name!',
+      'serviceName',
+      'must be a DNS name or an IP address, got "not a name!"',
+    ],
     ['METRICS_PUSH_ENABLED', 'maybe', 'pushEnabled', 'must be true or false, got "maybe"'],
   ])('rejects %s=%s naming the option', (envVar, value, option, reason) => {
     const error = failure(() => resolveMetricsOptions({}, { ...env, [envVar]: value }));
@@ -85,8 +111,12 @@ describe('resolveMetricsOptions', () => {
   });
 
   it('rejects a push timeout longer than the push interval', () => {
-    const error = failure(() => resolveMetricsOptions({ pushRateSeconds: 1, pushTimeoutMs: 1500 }, env));
-    expect(error.message).toContain('"pushTimeoutMs" must not exceed the push interval (1000 ms), got 1500');
+    const error = failure(() =>
+      resolveMetricsOptions({ pushRateSeconds: 1, pushTimeoutMs: 1500 }, env),
+    );
+    expect(error.message).toContain(
+      '"pushTimeoutMs" must not exceed the push interval (1000 ms), got 1500',
+    );
   });
 
   it.each([

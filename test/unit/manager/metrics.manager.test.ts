@@ -5,13 +5,19 @@ import { OVERFLOW_LABEL_VALUE } from '../../../lib/metrics.constants';
 import { resolveMetricsOptions, type MetricsModuleOptions } from '../../../lib/metrics.options';
 
 function manager(options: MetricsModuleOptions = {}): MetricsManager {
-  const resolved = resolveMetricsOptions({ job: 'pod-1', app: 'orders', pushEnabled: false, ...options }, {});
+  const resolved = resolveMetricsOptions(
+    { job: 'pod-1', app: 'orders', pushEnabled: false, ...options },
+    {},
+  );
   return new MetricsManager(resolved, new Registry());
 }
 
 async function values(m: MetricsManager, name: string) {
   const metric = await m.registry.getSingleMetric(name)!.get();
-  return { type: metric.type, values: metric.values.map((v) => ({ labels: v.labels, value: v.value })) };
+  return {
+    type: metric.type,
+    values: metric.values.map((v) => ({ labels: v.labels, value: v.value })),
+  };
 }
 
 class OrderRejected extends Error {}
@@ -60,7 +66,10 @@ describe('MetricsManager', () => {
   it('pushes counters instead of gauges with metricType counter, and keeps folding deltas', async () => {
     const m = manager({ metricType: 'counter' });
     m.incMessagesConsumed('orders', 2);
-    expect(await values(m, 'messages_consumed')).toMatchObject({ type: 'counter', values: [{ value: 2 }] });
+    expect(await values(m, 'messages_consumed')).toMatchObject({
+      type: 'counter',
+      values: [{ value: 2 }],
+    });
     m.incMessagesConsumed('orders', 3);
     await m.registry.metrics();
     m.incMessagesConsumed('orders');
@@ -79,7 +88,14 @@ describe('MetricsManager', () => {
   it('ignores increments that would corrupt a count, and keeps counting', () => {
     const m = manager();
     m.incMessagesConsumed('orders', 2);
-    for (const bad of [-1, NaN, Infinity, '3' as unknown as number, undefined as unknown as number, null as unknown as number]) {
+    for (const bad of [
+      -1,
+      NaN,
+      Infinity,
+      '3' as unknown as number,
+      undefined as unknown as number,
+      null as unknown as number,
+    ]) {
       m.incMessagesConsumed('orders', bad ?? -1);
       m.incMessagesProduced('orders', bad ?? -1);
       m.incMessageErrorsOfType('E', bad ?? -1);
@@ -113,7 +129,7 @@ describe('MetricsManager', () => {
     );
   });
 
-  it('leaves room in the registry for the app\'s own metrics', async () => {
+  it("leaves room in the registry for the app's own metrics", async () => {
     const m = manager();
     const { Counter } = await import('prom-client');
     new Counter({ name: 'orders_rejected_total', help: 'x', registers: [m.registry] }).inc();

@@ -11,7 +11,11 @@ describe('groupingPath', () => {
   });
 
   it('sends a job with "/" base64url-encoded, as the Pushgateway specifies', () => {
-    expect(groupingPath('team/orders')).toBe(`/metrics/job@base64/${Buffer.from('team/orders').toString('base64url')}`);
-    expect(Buffer.from(groupingPath('a/b?c').split('/').pop()!, 'base64url').toString()).toBe('a/b?c');
+    expect(groupingPath('team/orders')).toBe(
+      `/metrics/job@base64/${Buffer.from('team/orders').toString('base64url')}`,
+    );
+    expect(Buffer.from(groupingPath('a/b?c').split('/').pop()!, 'base64url').toString()).toBe(
+      'a/b?c',
+    );
   });
 });

@@ -26,12 +26,22 @@ let pushers: MetricsPusher[] = [];
 async function startPods(behaviours: Behaviour[]): Promise<number> {
   let port = 0;
   for (const [i, behaviour] of behaviours.entries()) {
-    const pod: FakePod = { address: ADDRESSES[i], behaviour, requests: [], connections: 0, server: undefined as never };
+    const pod: FakePod = {
+      address: ADDRESSES[i],
+      behaviour,
+      requests: [],
+      connections: 0,
+      server: undefined as never,
+    };
     pod.server = createServer((req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        pod.requests.push({ method: req.method!, url: req.url!, body: Buffer.concat(chunks).toString() });
+        pod.requests.push({
+          method: req.method!,
+          url: req.url!,
+          body: Buffer.concat(chunks).toString(),
+        });
         if (pod.behaviour === 'hang') return;
         if (pod.behaviour === 'error500') return void res.writeHead(500).end('boom');
         res.writeHead(200).end();
@@ -47,7 +57,14 @@ async function startPods(behaviours: Behaviour[]): Promise<number> {
 
 function makePusher(podPort: number, options: MetricsModuleOptions = {}) {
   const resolved = resolveMetricsOptions(
-    { job: 'pod-1', app: 'orders', serviceName: 'cache.test', podPort, pushRateSeconds: 1, ...options },
+    {
+      job: 'pod-1',
+      app: 'orders',
+      serviceName: 'cache.test',
+      podPort,
+      pushRateSeconds: 1,
+      ...options,
+    },
     {},
   );
   const registry = new Registry();
@@ -84,14 +101,18 @@ describe('MetricsPusher', () => {
     manager.incMessagesConsumed('orders', 7);
     const report = await pusher.pushNow();
     expect(report).toMatchObject({ kind: 'push', ok: true, succeeded: 3 });
-    expect(report.targets.map((t) => [t.address, t.ok, t.status])).toEqual(ADDRESSES.map((a) => [a, true, 200]));
+    expect(report.targets.map((t) => [t.address, t.ok, t.status])).toEqual(
+      ADDRESSES.map((a) => [a, true, 200]),
+    );
     const bodies = pods.map((p) => p.requests[0]);
     for (const request of bodies) {
       expect(request.method).toBe('PUT');
       expect(request.url).toBe('/metrics/job/pod-1');
       expect(request.body).toBe(bodies[0].body);
     }
-    expect(bodies[0].body).toContain('messages_consumed{app="orders",job="pod-1",topic="orders"} 7');
+    expect(bodies[0].body).toContain(
+      'messages_consumed{app="orders",job="pod-1",topic="orders"} 7',
+    );
     expect(report.bytes).toBe(Buffer.byteLength(bodies[0].body));
     expect(pusher.lastReport).toBe(report);
   });
@@ -106,8 +127,12 @@ describe('MetricsPusher', () => {
     expect(failed).toMatchObject({ address: '127.0.0.14', reason: 'refused' });
     expect(failed.error).toContain('ECONNREFUSED');
     const text = await registry.metrics();
-    expect(text).toContain('nubium_metrics_push_failures_total{app="orders",target="127.0.0.14",reason="refused"} 1');
-    expect(text).toMatch(/nubium_metrics_push_last_success_timestamp_seconds\{app="orders",target="127.0.0.11"\} \d+/);
+    expect(text).toContain(
+      'nubium_metrics_push_failures_total{app="orders",target="127.0.0.14",reason="refused"} 1',
+    );
+    expect(text).toMatch(
+      /nubium_metrics_push_last_success_timestamp_seconds\{app="orders",target="127.0.0.11"\} \d+/,
+    );
   });
 
   it('reports an HTTP error with its status and body', async () => {
@@ -115,7 +140,12 @@ describe('MetricsPusher', () => {
     resolveTo([ADDRESSES[0]]);
     const { pusher } = makePusher(port);
     const report = await pusher.pushNow();
-    expect(report.targets[0]).toMatchObject({ ok: false, status: 500, error: 'HTTP 500: boom', reason: 'http_500' });
+    expect(report.targets[0]).toMatchObject({
+      ok: false,
+      status: 500,
+      error: 'HTTP 500: boom',
+      reason: 'http_500',
+    });
     expect(report.ok).toBe(false);
   });
 
@@ -156,11 +186,14 @@ describe('MetricsPusher', () => {
     const { pusher, registry } = makePusher(port, { pushRateSeconds: 0.05, pushTimeoutMs: 50 });
     pusher.onApplicationBootstrap();
     const deadline = Date.now() + 5000;
-    while (pods[0].requests.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (pods[0].requests.length < 3 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     await pusher.onApplicationShutdown();
     expect(pods[0].requests.length).toBeGreaterThanOrEqual(3);
     expect(maxRunning).toBe(1);
-    const skipped = (await registry.getSingleMetric('nubium_metrics_push_cycles_skipped_total')!.get()).values[0].value;
+    const skipped = (
+      await registry.getSingleMetric('nubium_metrics_push_cycles_skipped_total')!.get()
+    ).values[0].value;
     expect(skipped).toBeGreaterThan(0);
   });
 
@@ -182,7 +215,9 @@ describe('MetricsPusher', () => {
     await pusher.onApplicationShutdown();
     for (const pod of pods) {
       expect(pod.requests).toHaveLength(1);
-      expect(pod.requests[0].body).toContain('messages_produced{app="orders",job="pod-1",topic="invoices"} 3');
+      expect(pod.requests[0].body).toContain(
+        'messages_produced{app="orders",job="pod-1",topic="invoices"} 3',
+      );
     }
   });
 
@@ -211,7 +246,10 @@ describe('MetricsPusher', () => {
   it('sends basic auth credentials', async () => {
     const port = await startPods(['ok']);
     let authorization: string | undefined;
-    pods[0].server.prependListener('request', (req: IncomingMessage) => (authorization = req.headers.authorization));
+    pods[0].server.prependListener(
+      'request',
+      (req: IncomingMessage) => (authorization = req.headers.authorization),
+    );
     resolveTo([ADDRESSES[0]]);
     const { pusher } = makePusher(port, { auth: { username: 'pusher', password: 's3cret' } });
     await pusher.pushNow();

@@ -17,7 +17,11 @@ describe('TargetDiscovery', () => {
 
   it('keeps the last known targets when a resolution fails, with the reason', async () => {
     // Nothing listens for DNS on this loopback port: the query times out or is refused.
-    const discovery = new TargetDiscovery({ serviceName: 'cache.test', dnsServers: ['127.0.0.1:9'], timeoutMs: 200 });
+    const discovery = new TargetDiscovery({
+      serviceName: 'cache.test',
+      dnsServers: ['127.0.0.1:9'],
+      timeoutMs: 200,
+    });
     (discovery as unknown as { lastKnown: string[] }).lastKnown = ['127.0.0.2'];
     const result = await discovery.discover();
     expect(result).toMatchObject({ targets: ['127.0.0.2'], source: 'last-known' });
