@@ -11,14 +11,17 @@ interface TopicSource {
  */
 export function kafkaTopicOf(context: ExecutionContext): string | undefined {
   if (context.getType() !== 'rpc') return undefined;
-  const kafkaContext = context.getArgByIndex(1) as Partial<TopicSource> | null | undefined;
-  if (
-    kafkaContext === null ||
-    typeof kafkaContext !== 'object' ||
-    typeof kafkaContext.getTopic !== 'function'
-  ) {
-    return undefined;
-  }
-  const topic = kafkaContext.getTopic();
+  return kafkaTopicOfArg(context.getArgByIndex(1));
+}
+
+/**
+ * Topic of `arg` when it is a `KafkaContext` (what `@Ctx()` gives a Kafka handler), else
+ * `undefined` (the context of another transport, or no context).
+ */
+export function kafkaTopicOfArg(arg: unknown): string | undefined {
+  if (arg === null || typeof arg !== 'object') return undefined;
+  const getTopic = (arg as Partial<TopicSource>).getTopic;
+  if (typeof getTopic !== 'function') return undefined;
+  const topic: unknown = getTopic.call(arg);
   return typeof topic === 'string' ? topic : undefined;
 }

@@ -6,7 +6,7 @@ export const KAFKA_COUNTING_OPTIONS = Symbol('NUBIUM_KAFKA_COUNTING_OPTIONS');
 
 /** What the module counts on its own in Kafka handlers. */
 export interface KafkaCountingOptions {
-  /** Bind {@link KafkaConsumedInterceptor} to every discovered Kafka handler. */
+  /** Count `messages_consumed` in every discovered Kafka handler. */
   readonly countConsumed: boolean;
 }
 
@@ -15,6 +15,8 @@ export interface KafkaCountingOptions {
 export const MS_PATTERN_METADATA = 'microservices:pattern';
 export const MS_TRANSPORT_METADATA = 'microservices:transport';
 export const MS_TRANSPORT_KAFKA = 6;
+/** `RpcParamtype.CONTEXT`: the parameter `@Ctx()` fills, keyed `6:<index>` in the route arguments. */
+export const MS_PARAM_CONTEXT = 6;
 
 /** Default name of the consumer lag gauge set by {@link instrumentConsumer}. */
 export const DEFAULT_LAG_METRIC_NAME = 'kafka_consumer_offset_lag';
