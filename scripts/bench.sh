@@ -35,8 +35,9 @@ npx tsc -p bench/tsconfig.json
 if needs stall || needs push || needs http; then
   # Something of the stack is down: bring it up. Take it down at the end only if none of it was
   # running before (a part someone else started stays up).
-  if bash scripts/stack.sh status | grep -q 'stopped'; then
-    if ! bash scripts/stack.sh status | grep -q 'running'; then started_stack=1; fi
+  stack_before=$(bash scripts/stack.sh status || true)
+  if [[ $stack_before == *stopped* ]]; then
+    if [[ $stack_before != *running* ]]; then started_stack=1; fi
     bash scripts/stack.sh install # a no-op when the servers are installed
     bash scripts/stack.sh up
   fi

@@ -95,7 +95,7 @@ bash scripts/kafka.sh install
 
 step "Starting the stack"
 # Only a stack that was entirely down is the demo's to stop at the end.
-stack_before=$(bash scripts/stack.sh status)
+stack_before=$(bash scripts/stack.sh status || true)
 [[ $stack_before == *running* ]] || STARTED_STACK=1
 bash scripts/stack.sh up
 [[ -n $STARTED_STACK ]] || say "some servers were running already: they are left running at the end"

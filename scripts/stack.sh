@@ -9,6 +9,7 @@
 # Usage: scripts/stack.sh COMMAND
 #   install                  apt-install the servers (and htpasswd, openssl) if any is missing (needs root)
 #   up | down | status       start what is not running / stop everything / one line each
+#                            (status exits 3 when any server is stopped)
 #   pg-stop N | pg-start N   stop / start Pushgateway N (1..3); a started one is empty
 #   pg-pause N | pg-resume N SIGSTOP / SIGCONT: a pod that accepts connections, never answers
 #   dns-set [ADDR...]        the headless name answers exactly these IPv4/IPv6 addresses
@@ -386,14 +387,19 @@ status_line() { # NAME WHERE
   printf '%-14s %-22s %s\n' "$name" "$where" "$state"
 }
 
+# Exit status 0 when every server runs (paused counts as running), 3 otherwise, as kafka.sh.
 cmd_status() {
-  local n answer=""
-  for n in $(seq 1 ${#PUSHGATEWAY_ADDRS[@]}); do
-    status_line "pushgateway-$n" "${PUSHGATEWAY_ADDRS[n - 1]}:$PUSHGATEWAY_PORT"
-  done
-  [[ -f $HOSTS_FILE ]] && answer=$(hosts_addrs | paste -sd ' ')
-  status_line dnsmasq "$DNS_ADDR:$DNS_PORT" | sed "s|\$|  $HEADLESS_NAME -> ${answer:-no address}|"
-  status_line prometheus "$PROMETHEUS_ADDR:$PROMETHEUS_PORT"
+  local n answer="" lines
+  lines=$(
+    for n in $(seq 1 ${#PUSHGATEWAY_ADDRS[@]}); do
+      status_line "pushgateway-$n" "${PUSHGATEWAY_ADDRS[n - 1]}:$PUSHGATEWAY_PORT"
+    done
+    [[ -f $HOSTS_FILE ]] && answer=$(hosts_addrs | paste -sd ' ')
+    status_line dnsmasq "$DNS_ADDR:$DNS_PORT" | sed "s|\$|  $HEADLESS_NAME -> ${answer:-no address}|"
+    status_line prometheus "$PROMETHEUS_ADDR:$PROMETHEUS_PORT"
+  )
+  printf '%s\n' "$lines"
+  [[ $lines != *stopped* ]] || return 3
 }
 
 main() {

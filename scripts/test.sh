@@ -26,6 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 for server in stack kafka; do
+  # Both scripts' status exits non-zero unless everything runs: only what was down is ours to stop.
   if ! bash "scripts/$server.sh" status >/dev/null 2>&1; then started+=("$server"); fi
   step "starting $server"
   bash "scripts/$server.sh" up

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertKafkaReachable } from '../support/kafka';
-import { stackCommand } from '../support/stack';
+import { stackCommand, stackStatus } from '../support/stack';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -104,7 +104,7 @@ describe('npm run demo -- --short', () => {
   });
 
   it('leaves the servers it found running', async () => {
-    const status = await stackCommand('status');
+    const status = await stackStatus();
     expect(status).not.toMatch(/stopped/);
     await assertKafkaReachable();
   });

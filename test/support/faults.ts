@@ -14,7 +14,14 @@ import {
   type MetricsModuleOptions,
 } from '../../lib';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from './stack-config';
-import { resetDns, resumePushgateway, startDns, startPushgateway, stackCommand } from './stack';
+import {
+  resetDns,
+  resumePushgateway,
+  stackStatus,
+  startDns,
+  startPushgateway,
+  stackCommand,
+} from './stack';
 
 /** Options every fault test starts from: the local headless name and dnsmasq, pushes by hand. */
 export const STACK_OPTIONS: MetricsModuleOptions = {
@@ -98,7 +105,7 @@ export async function createMetricsApp(options: MetricsModuleOptions): Promise<M
  * default answer. Reads the state once and touches only what a test changed.
  */
 export async function restoreStack(): Promise<void> {
-  const status = await stackCommand('status');
+  const status = await stackStatus();
   for (let i = 0; i < PUSHGATEWAY_ADDRS.length; i++) {
     const line = status.split('\n').find((l) => l.startsWith(`pushgateway-${i + 1} `)) ?? '';
     if (!line.includes('running')) await startPushgateway(i);

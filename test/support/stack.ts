@@ -24,6 +24,19 @@ export async function stackCommand(...args: string[]): Promise<string> {
   }
 }
 
+/** One status line per server (`running`, `paused` or `stopped`), whether or not all of them run. */
+export async function stackStatus(): Promise<string> {
+  try {
+    return (await promisify(execFile)('bash', [STACK_SCRIPT, 'status'], { timeout: 30_000 }))
+      .stdout;
+  } catch (e) {
+    // Exit status 3: some server is stopped; the lines say which.
+    const { code, stdout } = e as { code?: number; stdout?: string };
+    if (code === 3 && stdout) return stdout;
+    throw e;
+  }
+}
+
 function gatewayNumber(i: number): string {
   if (!Number.isInteger(i) || i < 0 || i >= PUSHGATEWAY_ADDRS.length) {
     throw new Error(`Pushgateway index must be 0..${PUSHGATEWAY_ADDRS.length - 1}, got ${i}`);
