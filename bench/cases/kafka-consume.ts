@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type Consumer,
+  type ConsumerRunConfig,
+  type EachMessageHandler,
+  type EachMessagePayload,
+} from 'kafkajs';
 import { instrumentConsumer } from '../../lib/kafka/kafkajs.instrument';
 import { makeManager } from '../support/registries';
 import { ratioRow, type CaseContext, type Row } from '../support/result';
@@ -102,7 +109,16 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
     // Throughput the app's CPU allows is 1 / CPU per message: the ratio is off / on.
     const onCpu = median(cpu.on);
     const offCpu = median(cpu.off);
+    const wrapper = await wrapperCost(ctx.quick ? 300_000 : 2_000_000, ctx.quick ? 5 : 11);
     return [
+      {
+        case: '2 kafkajs consume',
+        figure: 'instrumentConsumer wrapper alone, in process, ns/message',
+        value: wrapper.wrapped - wrapper.raw,
+        unit: 'ns',
+        note: `an empty async eachMessage awaited as kafkajs does: ${wrapper.wrapped.toFixed(0)} ns wrapped vs ${wrapper.raw.toFixed(0)} ns bare; that is ${(((wrapper.wrapped - wrapper.raw) / 1000 / offCpu) * 100).toFixed(1)} % of the ${offCpu.toFixed(2)} µs of app CPU kafkajs spends per message above`,
+        rounds: wrapper.rounds,
+      },
       ratioRow(
         {
           case: '2 kafkajs consume',
@@ -123,4 +139,39 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
   }
+}
+
+/**
+ * What the counting wrapper itself costs, without the broker's noise: the handler `run()` is
+ * given, called and awaited message after message as kafkajs's runner does, wrapped and bare.
+ */
+async function wrapperCost(n: number, rounds: number) {
+  const { manager } = makeManager();
+  let given: EachMessageHandler | undefined;
+  const fake = { run: async (config?: ConsumerRunConfig) => void (given = config?.eachMessage) };
+  instrumentConsumer(fake as unknown as Consumer, manager, { lag: false });
+  const bare: EachMessageHandler = async () => undefined;
+  await fake.run({ eachMessage: bare });
+  const wrapped = given!;
+  const payload = {
+    topic: 'orders.events.v1',
+    partition: 0,
+    message: { offset: '0', key: null, value: null, timestamp: '0', attributes: 0, headers: {} },
+    heartbeat: async () => undefined,
+    pause: () => () => undefined,
+  } as unknown as EachMessagePayload;
+  const time = async (handler: EachMessageHandler): Promise<number> => {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await handler(payload);
+    return Number(process.hrtime.bigint() - t) / n;
+  };
+  const r = { raw: [] as number[], wrapped: [] as number[] };
+  await time(bare);
+  await time(wrapped);
+  for (let i = 0; i < rounds; i++) {
+    r.raw.push(await time(bare));
+    r.wrapped.push(await time(wrapped));
+  }
+  if (manager.messagesConsumed(payload.topic) < n) throw new Error('the wrapper lost counts');
+  return { raw: median(r.raw), wrapped: median(r.wrapped), rounds: r };
 }
