@@ -1,5 +1,7 @@
 // Installs the packed library into a CommonJS Nest 11 app and an ESM Nest 12 app (test/compat/run.sh)
-// and checks that each app's count reached a real Pushgateway. Needs `bash scripts/stack.sh up`.
+// and checks that each app's count reached a real Pushgateway; the Nest 11 app also counts what its
+// Kafka handler consumed through Nest 11's own transport. Needs `bash scripts/stack.sh up` and
+// `bash scripts/kafka.sh up`.
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,9 +30,10 @@ describe('the packed package in throwaway apps', () => {
     }
   }, 300_000);
 
-  /** What the app printed: the status and sample line its own /metrics served, and its push. */
+  /** What the app printed: the status and sample line its own /metrics served, its Kafka count, its push. */
   function appReport(app: string): {
     endpoint: { status: number; served?: string };
+    kafka?: { topic: string; consumed: number };
     push: { ok: boolean; succeeded: number };
   } {
     const reports = output
@@ -51,6 +54,16 @@ describe('the packed package in throwaway apps', () => {
     expect(output).toMatch(
       /holds compat_messages_consumed\{app="compat-nest11-cjs",[^}]*topic="compat\.nest11-cjs"\} 3$/m,
     );
+  });
+
+  it("in that Nest 11 app, the messages an @EventPattern handler consumed through Nest 11's Kafka transport are counted and the count reaches the Pushgateway", () => {
+    const { kafka } = appReport('compat-nest11-cjs');
+    expect(kafka?.consumed).toBe(5);
+    expect(kafka?.topic).toMatch(/^compat\.nest11-cjs\.kafka-/);
+    const held = output
+      .split('\n')
+      .find((l) => l.includes(' holds ') && l.includes(`topic="${kafka?.topic}"`));
+    expect(held).toMatch(/compat_messages_consumed\{app="compat-nest11-cjs",.*\} 5$/);
   });
 
   it('an ESM Nest 12 app on Fastify imports the CommonJS build, serves /metrics and its count reaches the Pushgateway', () => {

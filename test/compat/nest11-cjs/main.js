@@ -1,13 +1,34 @@
 'use strict';
-// A CommonJS Nest 11 app on Express, as users write it without a TypeScript build: decorators
-// applied by hand. Counts, serves /metrics, pushes, and prints what it saw.
+// A CommonJS Nest 11 app on Express with a Kafka microservice, as users write it without a
+// TypeScript build: decorators applied by hand. Counts by hand, counts the messages its Kafka
+// handler consumes through Nest 11's own transport, serves /metrics, pushes, and prints what it saw.
 require('reflect-metadata');
-const { Module } = require('@nestjs/common');
+const { Controller, Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
+const { EventPattern, Transport } = require('@nestjs/microservices');
+const { Kafka, logLevel, Partitioners } = require('kafkajs');
 const { NubiumMetricsModule, MetricsManager, MetricsPusher } = require('nubium-metrics-nestjs');
 
-const { COMPAT_APP, COMPAT_JOB, COMPAT_TOPIC, COMPAT_DNS_SERVER, COMPAT_SERVICE_NAME } =
-  process.env;
+const {
+  COMPAT_APP,
+  COMPAT_JOB,
+  COMPAT_TOPIC,
+  COMPAT_DNS_SERVER,
+  COMPAT_SERVICE_NAME,
+  COMPAT_KAFKA_BROKER,
+  COMPAT_KAFKA_TOPIC,
+} = process.env;
+const KAFKA_MESSAGES = 5;
+
+class EventsController {
+  async handle() {}
+}
+Controller()(EventsController);
+EventPattern(COMPAT_KAFKA_TOPIC)(
+  EventsController.prototype,
+  'handle',
+  Object.getOwnPropertyDescriptor(EventsController.prototype, 'handle'),
+);
 
 class AppModule {}
 Module({
@@ -23,30 +44,105 @@ Module({
       metricsEndpoint: true,
     }),
   ],
+  controllers: [EventsController],
 })(AppModule);
 
+const kafka = new Kafka({
+  clientId: COMPAT_APP,
+  brokers: [COMPAT_KAFKA_BROKER],
+  logLevel: logLevel.ERROR,
+});
+
+/** The broker does not create topics on its own: the run's topic is made here, then filled. */
+async function createAndFill(topic, count) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: count }, (_, i) => ({ value: `compat-${i}` })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+async function deleteTopic(topic) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [topic] });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Polls the count the handler's wrapper keeps until it reaches `expected` or the deadline passes. */
+async function waitForConsumed(metrics, topic, expected, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (metrics.messagesConsumed(topic) !== expected) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `${metrics.messagesConsumed(topic)} of ${expected} messages counted as consumed from ${topic} after ${timeoutMs} ms`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function main() {
+  await createAndFill(COMPAT_KAFKA_TOPIC, KAFKA_MESSAGES);
   const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
   app.enableShutdownHooks();
+  app.connectMicroservice({
+    transport: Transport.KAFKA,
+    options: {
+      client: { clientId: COMPAT_APP, brokers: [COMPAT_KAFKA_BROKER], logLevel: logLevel.ERROR },
+      consumer: { groupId: `${COMPAT_JOB}-group`, maxWaitTimeInMs: 200 },
+      producer: { createPartitioner: Partitioners.DefaultPartitioner },
+      subscribe: { fromBeginning: true },
+    },
+  });
+  await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
   try {
-    app.get(MetricsManager).incMessagesConsumed(COMPAT_TOPIC, 3);
+    const metrics = app.get(MetricsManager);
+    metrics.incMessagesConsumed(COMPAT_TOPIC, 3);
+    await waitForConsumed(metrics, COMPAT_KAFKA_TOPIC, KAFKA_MESSAGES, 30_000);
     const scrape = await fetch(`http://127.0.0.1:${app.getHttpServer().address().port}/metrics`, {
       signal: AbortSignal.timeout(5000),
     });
     const served = (await scrape.text())
       .split('\n')
-      .find((line) => line.startsWith('compat_messages_consumed{'));
+      .find(
+        (line) =>
+          line.startsWith('compat_messages_consumed{') && line.includes(`topic="${COMPAT_TOPIC}"`),
+      );
     const report = await app.get(MetricsPusher).pushNow();
     console.log(
       JSON.stringify({
         endpoint: { status: scrape.status, served },
+        kafka: {
+          topic: COMPAT_KAFKA_TOPIC,
+          consumed: metrics.messagesConsumed(COMPAT_KAFKA_TOPIC),
+        },
         push: { ok: report.ok, succeeded: report.succeeded },
       }),
     );
     if (!report.ok || scrape.status !== 200) process.exitCode = 1;
   } finally {
     await app.close();
+    await deleteTopic(COMPAT_KAFKA_TOPIC).catch((error) => console.error(error));
   }
 }
 
