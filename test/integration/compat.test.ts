@@ -56,7 +56,7 @@ describe('the packed package in throwaway apps', () => {
     );
   });
 
-  it("in that Nest 11 app, the messages an @EventPattern handler consumed through Nest 11's Kafka transport are counted and the count reaches the Pushgateway", () => {
+  it("in that Nest 11 app, the messages an @EventPattern handler consumed through Nest 11's Kafka transport are counted once per delivery and the count reaches the Pushgateway", () => {
     const { kafka } = appReport('compat-nest11-cjs');
     expect(kafka?.consumed).toBe(5);
     expect(kafka?.topic).toMatch(/^compat\.nest11-cjs\.kafka-/);

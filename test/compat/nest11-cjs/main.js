@@ -20,8 +20,13 @@ const {
 } = process.env;
 const KAFKA_MESSAGES = 5;
 
+// Deliveries the handler saw: the count must equal them, so a message counted twice shows.
+let deliveries = 0;
+
 class EventsController {
-  async handle() {}
+  async handle() {
+    deliveries++;
+  }
 }
 Controller()(EventsController);
 EventPattern(COMPAT_KAFKA_TOPIC)(
@@ -88,13 +93,20 @@ async function deleteTopic(topic) {
   }
 }
 
-/** Polls the count the handler's wrapper keeps until it reaches `expected` or the deadline passes. */
+/**
+ * Polls until the handler saw `expected` deliveries and the wrapper counted exactly those (each
+ * delivery's count lands as its promise settles, before the next poll), or the deadline passes.
+ */
 async function waitForConsumed(metrics, topic, expected, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
-  while (metrics.messagesConsumed(topic) !== expected) {
-    if (Date.now() > deadline)
+  while (deliveries !== expected || metrics.messagesConsumed(topic) !== deliveries) {
+    if (
+      deliveries > expected ||
+      metrics.messagesConsumed(topic) > expected ||
+      Date.now() > deadline
+    )
       throw new Error(
-        `${metrics.messagesConsumed(topic)} of ${expected} messages counted as consumed from ${topic} after ${timeoutMs} ms`,
+        `${metrics.messagesConsumed(topic)} counted as consumed from ${topic} for ${deliveries} deliveries (expected ${expected} of each) after ${Date.now() - deadline + timeoutMs} ms`,
       );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
