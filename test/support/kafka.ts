@@ -1,9 +1,10 @@
 // Helpers for tests that talk to the real Kafka broker started by `bash scripts/kafka.sh up`.
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type RecordMetadata } from 'kafkajs';
+import { KAFKA_BROKER } from './stack-config';
 
-/** Bootstrap address of the test broker. scripts/config.sh (KAFKA_ADDR, KAFKA_PORT) is the source: keep in step. */
-export const KAFKA_BROKER = '127.0.0.1:19092';
+/** Bootstrap address of the test broker, with the stack's other addresses in stack-config.ts. */
+export { KAFKA_BROKER };
 
 /**
  * A kafkajs client for the test broker. Quiet: only errors are logged; pass
