@@ -136,8 +136,9 @@ class ResolvedCounter {
   }
 
   private add(upTo: number): void {
-    if (upTo > this.next) this.metrics.incMessagesConsumed(this.batch.topic, upTo - this.next);
-    if (upTo > this.next) this.next = upTo;
+    if (upTo <= this.next) return;
+    this.metrics.incMessagesConsumed(this.batch.topic, upTo - this.next);
+    this.next = upTo;
   }
 }
 

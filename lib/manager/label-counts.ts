@@ -1,13 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { SERIES_PER_SLICE, yieldToEventLoop } from '../event-loop';
 import { OVERFLOW_LABEL_VALUE } from '../metrics.constants';
 import { labelOverflow } from '../metrics.messages';
 import type { MetricType } from '../metrics.options';
 
 type Child = { set?(value: number): void; inc(value: number): void };
-
-/** Series folded into prom-client between two yields to the event loop. */
-const FOLD_SLICE = 500;
 
 /** One labelled series: the hot path adds to `value`; the registry reads it when collected. */
 export class CountCell {
@@ -58,11 +56,6 @@ export class LabelCounts {
     return (value === OVERFLOW_LABEL_VALUE ? this.overflow : this.cells.get(value))?.value ?? 0;
   }
 
-  /** Number of distinct label values tracked, not counting the overflow bucket. */
-  get size(): number {
-    return this.cells.size;
-  }
-
   private add(value: string): CountCell {
     if (this.cells.size >= this.cap) {
       if (this.overflow === undefined) {
@@ -92,7 +85,7 @@ export class LabelCounts {
    * and a push of 10k series does not stall the app.
    */
   private fold(): void | Promise<void> {
-    if (this.cells.size < FOLD_SLICE) {
+    if (this.cells.size < SERIES_PER_SLICE) {
       for (const cell of this.allCells()) this.foldCell(cell);
       return;
     }
@@ -100,9 +93,9 @@ export class LabelCounts {
   }
 
   private async foldInSlices(cells: CountCell[]): Promise<void> {
-    for (let start = 0; start < cells.length; start += FOLD_SLICE) {
-      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-      const end = Math.min(start + FOLD_SLICE, cells.length);
+    for (let start = 0; start < cells.length; start += SERIES_PER_SLICE) {
+      if (start > 0) await yieldToEventLoop();
+      const end = Math.min(start + SERIES_PER_SLICE, cells.length);
       for (let i = start; i < end; i++) this.foldCell(cells[i]);
     }
   }

@@ -1,7 +1,5 @@
 import { Registry, type Metric } from 'prom-client';
-
-/** Most series formatted between two yields to the event loop. */
-export const SERIES_PER_SLICE = 500;
+import { SERIES_PER_SLICE, yieldToEventLoop } from '../event-loop';
 
 // The shape `Metric.get()` resolves with (prom-client does not export its name).
 type MetricData = Awaited<ReturnType<Metric['get']>>;
@@ -53,8 +51,4 @@ export async function serialiseRegistry(
     texts.push(parts.join('\n'));
   }
   return `${texts.join('\n\n')}\n`;
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
