@@ -9,7 +9,8 @@ import {
 } from '../../lib';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 import {
-  deletePushgatewayGroup,
+  cleanUpGroupEverywhere,
+  deleteGroupEverywhere,
   findSample,
   pushRaw,
   queryPrometheus,
@@ -105,8 +106,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  for (const addr of PUSHGATEWAY_ADDRS)
-    for (const job of jobs) await deletePushgatewayGroup(addr, job).catch(() => undefined);
+  for (const job of jobs) await cleanUpGroupEverywhere(job);
 });
 
 describe('NubiumMetricsModule end to end', () => {
@@ -235,7 +235,7 @@ describe('NubiumMetricsModule end to end', () => {
     // Counters left on the gateways would make every later gauge push fail with HTTP 400:
     // close first (its final push re-adds them), then delete the group.
     await apps.pop()!.close();
-    for (const addr of PUSHGATEWAY_ADDRS) await deletePushgatewayGroup(addr, job);
+    await deleteGroupEverywhere(job);
   });
 
   it('makes a final push on app.close() that lands on every pod', async () => {

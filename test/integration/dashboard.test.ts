@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
-import { deletePushgatewayGroup, pushRaw, queryPrometheus, waitFor } from '../support/stack';
+import { pushRaw, queryPrometheus, waitFor, deleteGroupEverywhere } from '../support/stack';
 
 const DASHBOARD = resolve(__dirname, '../../deploy/grafana/nubium-metrics-dashboard.json');
 
@@ -91,7 +91,7 @@ describe('Grafana dashboard', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job)));
+    await deleteGroupEverywhere(job);
   });
 
   it('has queries for the three metrics and the push health', () => {

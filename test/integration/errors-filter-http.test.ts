@@ -15,7 +15,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CountProduced, MetricsManager, MetricsPusher, NubiumMetricsModule } from '../../lib';
-import { deletePushgatewayGroup, findSample, readPushgateway } from '../support/stack';
+import { findSample, readPushgateway, cleanUpGroupEverywhere } from '../support/stack';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const APP = 'errors-filter-http-app';
@@ -146,10 +146,7 @@ describe('MetricsErrorsFilter on HTTP', () => {
   const jobs: string[] = [];
 
   afterAll(async () => {
-    for (const job of jobs)
-      await Promise.all(
-        PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job).catch(() => undefined)),
-      );
+    for (const job of jobs) await cleanUpGroupEverywhere(job);
   });
 
   it.each(['express', 'fastify'] as const)(

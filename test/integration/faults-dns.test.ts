@@ -5,12 +5,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMetricsApp, restoreStack, type MetricsApp } from '../support/faults';
 import { startExtraPushgateway, type ExtraPushgateway } from '../support/protected-gateway';
 import {
-  deletePushgatewayGroup,
   findSample,
   readPushgateway,
   setDnsAnswer,
   startDns,
   stopDns,
+  deleteGroupEverywhere,
 } from '../support/stack';
 import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
@@ -86,7 +86,7 @@ describe('DNS faults of the metrics cache name', () => {
     await fourth?.stop();
     fourth = undefined;
     await restoreStack();
-    await Promise.all(PUSHGATEWAY_ADDRS.map((a) => deletePushgatewayGroup(a, JOB)));
+    await deleteGroupEverywhere(JOB);
   });
 
   afterAll(async () => {

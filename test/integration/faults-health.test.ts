@@ -15,7 +15,7 @@ import {
 } from '../../lib';
 import { CapturingLogger, compileLib, restoreStack, STACK_OPTIONS } from '../support/faults';
 import { TEST_RUN_DIR } from '../support/protected-gateway';
-import { deletePushgatewayGroup, stopPushgateway } from '../support/stack';
+import { stopPushgateway, deleteGroupEverywhere } from '../support/stack';
 import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const JOB = 'faults-health';
@@ -60,7 +60,7 @@ describe('push health indicator', () => {
     await app?.close();
     app = undefined;
     await restoreStack();
-    await Promise.all(PUSHGATEWAY_ADDRS.map((a) => deletePushgatewayGroup(a, JOB)));
+    await deleteGroupEverywhere(JOB);
   });
 
   afterAll(async () => {

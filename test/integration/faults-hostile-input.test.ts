@@ -9,12 +9,12 @@ import {
   type MetricsApp,
 } from '../support/faults';
 import {
-  deletePushgatewayGroup,
   findSample,
   queryPrometheus,
   readPushgateway,
   waitFor,
   type Sample,
+  deleteGroupEverywhere,
 } from '../support/stack';
 import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
@@ -44,8 +44,7 @@ describe('hostile input', () => {
   });
 
   afterAll(async () => {
-    for (const job of jobs)
-      await Promise.all(PUSHGATEWAY_ADDRS.map((a) => deletePushgatewayGroup(a, job)));
+    for (const job of jobs) await deleteGroupEverywhere(job);
   });
 
   it.each([JOB_WITH_SLASH, JOB_WITH_SPACES])(

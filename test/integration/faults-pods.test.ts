@@ -8,12 +8,12 @@ import {
   type MetricsApp,
 } from '../support/faults';
 import {
-  deletePushgatewayGroup,
   findSample,
   pausePushgateway,
   readPushgateway,
   startPushgateway,
   stopPushgateway,
+  deleteGroupEverywhere,
 } from '../support/stack';
 import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
@@ -45,7 +45,7 @@ describe('failing metrics cache pods', () => {
     await m?.app.close();
     m = undefined;
     await restoreStack();
-    await Promise.all(PUSHGATEWAY_ADDRS.map((a) => deletePushgatewayGroup(a, JOB)));
+    await deleteGroupEverywhere(JOB);
   });
 
   afterAll(async () => {

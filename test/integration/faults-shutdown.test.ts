@@ -14,11 +14,11 @@ import {
 } from '../support/faults';
 import { TEST_RUN_DIR } from '../support/protected-gateway';
 import {
-  deletePushgatewayGroup,
   findSample,
   pausePushgateway,
   readPushgateway,
   waitFor,
+  deleteGroupEverywhere,
 } from '../support/stack';
 import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
@@ -62,7 +62,7 @@ describe('overlapping cycles and shutdown', () => {
     await m?.app.close();
     m = undefined;
     await restoreStack();
-    await Promise.all(PUSHGATEWAY_ADDRS.map((a) => deletePushgatewayGroup(a, JOB)));
+    await deleteGroupEverywhere(JOB);
   });
 
   afterAll(async () => {

@@ -9,13 +9,13 @@ import {
   type MetricsApp,
 } from '../support/faults';
 import {
-  deletePushgatewayGroup,
   findSample,
   queryPrometheus,
   readPushgateway,
   startPushgateway,
   stopPushgateway,
   waitFor,
+  deleteGroupEverywhere,
 } from '../support/stack';
 import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
@@ -43,7 +43,7 @@ describe('soak: a flapping cache pod under load', () => {
     process.off('unhandledRejection', onRejection);
     await m?.app.close();
     await restoreStack();
-    await Promise.all(PUSHGATEWAY_ADDRS.map((a) => deletePushgatewayGroup(a, JOB)));
+    await deleteGroupEverywhere(JOB);
   });
 
   it('counts 1M messages exactly while a pod flaps, with no unhandled rejection and bounded memory', async () => {

@@ -24,11 +24,11 @@ import {
   uniqueTopic,
 } from '../support/kafka';
 import {
-  deletePushgatewayGroup,
   findSample,
   queryPrometheus,
   readPushgateway,
   waitFor,
+  cleanUpGroupEverywhere,
 } from '../support/stack';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
@@ -134,9 +134,7 @@ describe('counting Kafka messages against the real broker', () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
     await deleteTopics([...IN, ...OUT]).catch(() => undefined);
     for (const job of [JOB_NEST, JOB_PLAIN]) {
-      await Promise.all(
-        PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job).catch(() => undefined)),
-      );
+      await cleanUpGroupEverywhere(job);
     }
   });
 

@@ -23,7 +23,7 @@ import {
   produceMessages,
   uniqueTopic,
 } from '../support/kafka';
-import { deletePushgatewayGroup, findSample, readPushgateway, waitFor } from '../support/stack';
+import { findSample, readPushgateway, waitFor, cleanUpGroupEverywhere } from '../support/stack';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const K = 20;
@@ -163,10 +163,7 @@ describe('a handler that fails the first attempt of every 5th message', () => {
 
   afterAll(async () => {
     await deleteTopics([TOPIC]).catch(() => undefined);
-    for (const j of jobs)
-      await Promise.all(
-        PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, j).catch(() => undefined)),
-      );
+    for (const j of jobs) await cleanUpGroupEverywhere(j);
   });
 
   it.each(['retriable', 'plain'] as const)(

@@ -17,7 +17,7 @@ import {
   deleteTopics,
   uniqueTopic,
 } from '../support/kafka';
-import { deletePushgatewayGroup, findSample, readPushgateway, waitFor } from '../support/stack';
+import { findSample, readPushgateway, waitFor, cleanUpGroupEverywhere } from '../support/stack';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const BATCHES = 5;
@@ -55,9 +55,7 @@ describe('instrumentConsumer with eachBatch', () => {
 
   afterAll(async () => {
     await deleteTopics([TOPIC]).catch(() => undefined);
-    await Promise.all(
-      PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, JOB).catch(() => undefined)),
-    );
+    await cleanUpGroupEverywhere(JOB);
   });
 
   it('counts resolved offsets once and reports the lag of each batch, down to 0', async () => {

@@ -21,7 +21,7 @@ import {
   produceMessages,
   uniqueTopic,
 } from '../support/kafka';
-import { deletePushgatewayGroup, findSample, readPushgateway, waitFor } from '../support/stack';
+import { findSample, readPushgateway, waitFor, cleanUpGroupEverywhere } from '../support/stack';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const K = 10;
@@ -86,10 +86,7 @@ describe('a failed produce', () => {
 
   afterAll(async () => {
     await deleteTopics([IN, OUT]).catch(() => undefined);
-    for (const job of jobs)
-      await Promise.all(
-        PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job).catch(() => undefined)),
-      );
+    for (const job of jobs) await cleanUpGroupEverywhere(job);
   });
 
   it('instrumentProducer counts acknowledged sends only: a send or batch to an unknown topic counts nothing', async () => {

@@ -213,6 +213,18 @@ export async function deletePushgatewayGroup(
   await expectOk(await request(url, { method: 'DELETE' }), `DELETE ${url}`);
 }
 
+/** Deletes `job`'s group from every Pushgateway of the stack, concurrently; fails if one refuses. */
+export async function deleteGroupEverywhere(job: string): Promise<void> {
+  await Promise.all(PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job)));
+}
+
+/** Clean-up after a test: deletes `job`'s group wherever it can; a gateway that is down is no failure. */
+export async function cleanUpGroupEverywhere(job: string): Promise<void> {
+  await Promise.all(
+    PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job).catch(() => undefined)),
+  );
+}
+
 /**
  * PUTs text-format `body` as is to `/metrics/<jobPath>` (e.g. `job/app/instance/pod-1`),
  * replacing that group; returns the HTTP status. The body must end with a newline.
