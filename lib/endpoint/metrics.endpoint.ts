@@ -10,6 +10,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Registry } from 'prom-client';
 import { METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS } from '../metrics.constants';
 import type { ResolvedMetricsOptions } from '../metrics.options';
+import { serialiseRegistry } from '../pusher/serialise-registry';
 
 /**
  * The optional pull endpoint: serves the pushed registry in the Prometheus text format on the
@@ -49,7 +50,8 @@ export class MetricsEndpoint implements OnModuleInit {
     let status = 200;
     let contentType: string = this.registry.contentType;
     try {
-      body = await this.registry.metrics();
+      // The same sliced formatting as a push: a scrape of a large registry does not stall the app.
+      body = await serialiseRegistry(this.registry);
     } catch (error) {
       this.logger.error(
         `metrics endpoint could not collect the registry: ${(error as Error)?.message ?? String(error)}`,
