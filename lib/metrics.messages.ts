@@ -26,3 +26,6 @@ export const cycleSkipped = (rateSeconds: number): string =>
 
 export const shutdownPush = (ok: number, total: number, deleted: boolean): string =>
   `final ${deleted ? 'delete' : 'push'} on shutdown reached ${ok} of ${total} metrics cache pod(s)`;
+
+export const groupClash = (path: string, serviceName: string): string =>
+  `pushes the group ${path} to "${serviceName}", which another NubiumMetricsModule of this process already pushes: each push would overwrite the other's counts. Give each module its own job or groupingLabels`;

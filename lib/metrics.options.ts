@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -32,6 +33,15 @@ export interface PushTlsOptions {
 export interface MetricsModuleOptions {
   /** Push grouping key and `job` label, unique per pod. Env `HOSTNAME`. */
   job?: string;
+  /**
+   * Further labels of the push's grouping key, for several processes that share one `job`
+   * (several Nest apps in one process, containers sharing a hostname): each set pushes its own
+   * group instead of overwriting the others'. Inside a node:cluster worker (PM2 cluster mode
+   * included), `worker: <cluster.worker.id>` is added unless `worker` is given here.
+   * Not `job`, `instance` (dashboards de-duplicate the cache pods' copies over it) or a label the
+   * module's metrics carry.
+   */
+  groupingLabels?: Record<string, string>;
   /** `app` label of the standard metrics. Env `APP_NAME`. */
   app?: string;
   /** Seconds between pushes. Env `METRICS_PUSH_RATE`, default 10. */
@@ -85,6 +95,8 @@ export interface MetricsModuleOptions {
 /** Options after env defaults and validation: what the module's parts receive. */
 export interface ResolvedMetricsOptions {
   readonly job: string;
+  /** Grouping labels after `job`, the node:cluster worker's included. */
+  readonly groupingLabels: Readonly<Record<string, string>>;
   readonly app: string;
   readonly pushRateSeconds: number;
   readonly serviceName: string;
@@ -142,6 +154,7 @@ export class MetricsOptionsError extends Error {
 export function resolveMetricsOptions(
   options: MetricsModuleOptions = {},
   env: Env = process.env,
+  clusterWorkerId: number | undefined = cluster.worker?.id,
 ): ResolvedMetricsOptions {
   const pushEnabled = bool('pushEnabled', 'METRICS_PUSH_ENABLED', options.pushEnabled, env, true);
   const pushRateSeconds = num(
@@ -187,6 +200,7 @@ export function resolveMetricsOptions(
   }
   return {
     job: str('job', 'HOSTNAME', options.job, env, true),
+    groupingLabels: resolveGroupingLabels(options.groupingLabels, clusterWorkerId),
     app: str('app', 'APP_NAME', options.app, env, true),
     pushRateSeconds,
     serviceName: resolveServiceName(options.serviceName, env, pushEnabled),
@@ -336,7 +350,7 @@ function resolveServiceName(value: string | undefined, env: Env, pushEnabled: bo
   return name;
 }
 
-function resolveDnsServers(servers: string[] | undefined): readonly string[] | undefined {
+export function resolveDnsServers(servers: string[] | undefined): readonly string[] | undefined {
   if (servers === undefined) return undefined;
   if (!Array.isArray(servers) || servers.length === 0) {
     throw new MetricsOptionsError(
@@ -385,6 +399,56 @@ function resolveMetricNames(
     );
   }
   return resolved;
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+// Labels the module's own metrics carry (or Prometheus sets): a grouping label of the same name
+// would make the Pushgateway reject every push.
+const RESERVED_GROUPING_LABELS = new Set(['job', 'app', 'topic', 'exception', 'target', 'reason']);
+
+function resolveGroupingLabels(
+  labels: MetricsModuleOptions['groupingLabels'],
+  clusterWorkerId: number | undefined,
+): ResolvedMetricsOptions['groupingLabels'] {
+  if (
+    labels !== undefined &&
+    (typeof labels !== 'object' || labels === null || Array.isArray(labels))
+  ) {
+    throw new MetricsOptionsError(
+      'groupingLabels',
+      undefined,
+      `must be an object of label names to values, got ${JSON.stringify(labels)}`,
+    );
+  }
+  const resolved: Record<string, string> = {};
+  for (const [name, value] of Object.entries(labels ?? {})) {
+    const option = `groupingLabels.${name}`;
+    if (!LABEL_NAME.test(name) || name.startsWith('__')) {
+      throw new MetricsOptionsError(option, undefined, 'is not a valid Prometheus label name');
+    }
+    if (name === 'instance') {
+      throw new MetricsOptionsError(
+        option,
+        undefined,
+        'must not be "instance": dashboards de-duplicate the cache pods\' copies over it; use e.g. "worker" or "process"',
+      );
+    }
+    if (RESERVED_GROUPING_LABELS.has(name)) {
+      throw new MetricsOptionsError(option, undefined, 'is a label the module already sets');
+    }
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new MetricsOptionsError(
+        option,
+        undefined,
+        `must be a non-empty string, got ${JSON.stringify(value)}`,
+      );
+    }
+    resolved[name] = value.trim();
+  }
+  if (clusterWorkerId !== undefined && resolved.worker === undefined) {
+    resolved.worker = String(clusterWorkerId);
+  }
+  return Object.freeze(resolved);
 }
 
 // A plain path: route parameters and wildcards mean different things to Express and Fastify.
@@ -436,7 +500,7 @@ function resolveDefaultMetrics(
   return { prefix };
 }
 
-function resolveAuth(auth: PushAuth | undefined): PushAuth | undefined {
+export function resolveAuth(auth: PushAuth | undefined): PushAuth | undefined {
   if (auth === undefined) return undefined;
   if ('bearerToken' in auth) {
     if (typeof auth.bearerToken !== 'string' || auth.bearerToken === '') {
@@ -457,7 +521,7 @@ function resolveAuth(auth: PushAuth | undefined): PushAuth | undefined {
   return { username: auth.username, password: auth.password };
 }
 
-function resolveTls(tls: PushTlsOptions | undefined): ResolvedMetricsOptions['tls'] {
+export function resolveTls(tls: PushTlsOptions | undefined): ResolvedMetricsOptions['tls'] {
   if (tls === undefined) return undefined;
   return {
     ca: pem('tls.ca', tls.ca),

@@ -8,7 +8,7 @@ export async function run(_ctx: CaseContext): Promise<Row[]> {
   const rows: Row[] = [];
   for (const series of [1_000, 10_000]) {
     const { manager, registry } = makeManager(uncapped(series));
-    new PushMetrics(registry, manager.app);
+    new PushMetrics(registry, manager.app, 10);
     fillSeries(manager, series);
     const body = Buffer.from(await serialiseRegistry(registry), 'utf8');
     rows.push({

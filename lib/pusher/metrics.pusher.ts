@@ -13,7 +13,8 @@ import {
   RESOLVED_METRICS_OPTIONS,
 } from '../metrics.constants';
 import * as messages from '../metrics.messages';
-import type { ResolvedMetricsOptions } from '../metrics.options';
+import { MetricsOptionsError, type ResolvedMetricsOptions } from '../metrics.options';
+import { claimGroup, releaseGroup } from './group-claims';
 import { groupingPath } from './grouping-key';
 import { PushClient } from './push-client';
 import { PushMetrics } from './push-metrics';
@@ -36,6 +37,7 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
   private readonly client: PushClient;
   private readonly selfMetrics: PushMetrics;
   private readonly path: string;
+  private readonly claim: string | undefined;
   private readonly targetHealth = new Map<string, boolean>();
   private inFlight: Promise<PushReport> | undefined;
   private report: PushReport | undefined;
@@ -53,8 +55,19 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
       timeoutMs: options.dnsTimeoutMs,
     });
     this.client = new PushClient(options);
-    this.selfMetrics = new PushMetrics(registry, options.app);
-    this.path = groupingPath(options.job);
+    this.selfMetrics = new PushMetrics(registry, options.app, options.pushRateSeconds);
+    this.path = groupingPath(options.job, options.groupingLabels);
+    if (options.pushEnabled) {
+      const claim = `${options.scheme}://${options.serviceName}:${options.podPort}${this.path}`;
+      if (!claimGroup(claim)) {
+        throw new MetricsOptionsError(
+          'job',
+          'HOSTNAME',
+          messages.groupClash(this.path, options.serviceName),
+        );
+      }
+      this.claim = claim;
+    }
   }
 
   /** The report of the last finished cycle, if any. */
@@ -104,6 +117,7 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
         );
     }
     this.client.close();
+    if (this.claim !== undefined) releaseGroup(this.claim);
   }
 
   private tick(): void {

@@ -19,8 +19,17 @@ export class PushMetrics {
   constructor(
     registry: Registry,
     private readonly app: string,
+    pushRateSeconds: number,
   ) {
     const registers = [registry];
+    // Set from the start, so that every group this module pushes carries one of its own metrics
+    // (the sweeper recognises the module's groups by them) and says how often it is refreshed.
+    new Gauge({
+      name: `${SELF_METRIC_PREFIX}push_interval_seconds`,
+      help: 'Seconds between pushes of this group',
+      labelNames: ['app'],
+      registers,
+    }).set({ app }, pushRateSeconds);
     this.targets = new Gauge({
       name: `${SELF_METRIC_PREFIX}push_targets`,
       help: 'Metrics cache pods pushed to in the last cycle',

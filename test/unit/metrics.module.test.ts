@@ -154,3 +154,46 @@ describe('NubiumMetricsModule', () => {
     ]);
   });
 });
+
+describe('one group per pusher in a process', () => {
+  it('fails start-up of a second module pushing the same group, naming the clash', async () => {
+    @Module({ imports: [NubiumMetricsModule.forRoot(base)] })
+    class FirstApp {}
+    @Module({ imports: [NubiumMetricsModule.forRoot(base)] })
+    class SecondApp {}
+    await boot(FirstApp);
+
+    const error = await NestFactory.createApplicationContext(SecondApp, {
+      logger: false,
+      abortOnError: false,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(MetricsOptionsError);
+    expect((error as Error).message).toContain('/metrics/job/pod-1');
+    expect((error as Error).message).toContain('already pushes');
+  });
+
+  it('lets modules with different grouping labels push beside each other, and frees a group on close', async () => {
+    @Module({
+      imports: [NubiumMetricsModule.forRoot({ ...base, groupingLabels: { process: 'a' } })],
+    })
+    class AppA {}
+    @Module({
+      imports: [NubiumMetricsModule.forRoot({ ...base, groupingLabels: { process: 'b' } })],
+    })
+    class AppB {}
+    @Module({
+      imports: [NubiumMetricsModule.forRoot({ ...base, groupingLabels: { process: 'a' } })],
+    })
+    class AppAAgain {}
+    const a = await boot(AppA);
+    await boot(AppB);
+    await a.close();
+    apps.splice(apps.indexOf(a), 1);
+
+    await expect(boot(AppAAgain)).resolves.toBeDefined();
+  });
+});

@@ -151,3 +151,45 @@ describe('resolveMetricsOptions', () => {
     expect(resolveMetricsOptions({ serviceName: '127.0.0.2' }, env).serviceName).toBe('127.0.0.2');
   });
 });
+
+describe('resolveMetricsOptions: grouping labels', () => {
+  it('has no grouping label beyond job outside a node:cluster worker', () => {
+    expect(resolveMetricsOptions({}, env, undefined).groupingLabels).toEqual({});
+  });
+
+  it("adds the node:cluster worker's id as `worker`", () => {
+    expect(resolveMetricsOptions({}, env, 3).groupingLabels).toEqual({ worker: '3' });
+  });
+
+  it('keeps labels given in code, and a given `worker` over the cluster id', () => {
+    expect(
+      resolveMetricsOptions({ groupingLabels: { process: 'api', worker: 'w-a' } }, env, 2)
+        .groupingLabels,
+    ).toEqual({ process: 'api', worker: 'w-a' });
+  });
+
+  it.each([
+    ['instance', 'must not be "instance"'],
+    ['job', 'a label the module already sets'],
+    ['topic', 'a label the module already sets'],
+    ['__name', 'not a valid Prometheus label name'],
+    ['bad-name', 'not a valid Prometheus label name'],
+  ])('refuses the label name %s', (name, reason) => {
+    const error = failure(() =>
+      resolveMetricsOptions({ groupingLabels: { [name]: 'x' } }, env, undefined),
+    );
+    expect(error.option).toBe(`groupingLabels.${name}`);
+    expect(error.message).toContain(reason);
+  });
+
+  it('refuses an empty value and a value that is not a string', () => {
+    expect(
+      failure(() => resolveMetricsOptions({ groupingLabels: { process: ' ' } }, env)).message,
+    ).toContain('must be a non-empty string');
+    expect(
+      failure(() =>
+        resolveMetricsOptions({ groupingLabels: { process: 7 as unknown as string } }, env),
+      ).message,
+    ).toContain('must be a non-empty string, got 7');
+  });
+});

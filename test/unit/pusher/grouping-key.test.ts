@@ -11,11 +11,15 @@ describe('groupingPath', () => {
   });
 
   it('sends a job with "/" base64url-encoded, as the Pushgateway specifies', () => {
-    expect(groupingPath('team/orders')).toBe(
-      `/metrics/job@base64/${Buffer.from('team/orders').toString('base64url')}`,
-    );
+    expect(groupingPath('team/orders')).toBe('/metrics/job@base64/dGVhbS9vcmRlcnM');
     expect(Buffer.from(groupingPath('a/b?c').split('/').pop()!, 'base64url').toString()).toBe(
       'a/b?c',
+    );
+  });
+
+  it('appends further grouping labels in the order given, each encoded on its own', () => {
+    expect(groupingPath('pod-1', { worker: '2', process: 'a/b' })).toBe(
+      '/metrics/job/pod-1/worker/2/process@base64/YS9i',
     );
   });
 });
