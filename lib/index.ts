@@ -27,6 +27,15 @@ export {
 } from './pusher/target-discovery';
 export { SELF_METRIC_PREFIX } from './pusher/push-metrics';
 export type { PushReport, TargetResult, DiscoveryResult } from './pusher/push-report';
+/** Sweeper: expires the groups of dead pods from the metrics cache (also the `nubium-metrics sweep` command). */
+export { sweepStaleGroups, SweepOptionsError } from './sweeper/sweep';
+export type {
+  SweepOptions,
+  SweepReport,
+  SweepTargetReport,
+  SweptGroup,
+  SweepAction,
+} from './sweeper/sweeper.interfaces';
 /** Kafka counting: Nest transport interceptor, `@CountProduced`, kafkajs helpers, errors filter. */
 export { KafkaConsumedInterceptor } from './kafka/consumed.interceptor';
 export { CountProduced } from './kafka/count-produced.decorator';

@@ -13,6 +13,13 @@ export type PushClientOptions = Pick<
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 const ERROR_BODY_LIMIT = 512;
+// A Pushgateway's whole API listing, read by the sweeper: tens of MB for thousands of groups.
+const READ_BODY_LIMIT = 512 * 2 ** 20;
+
+type Outcome = Omit<TargetResult, 'address' | 'durationMs'> & { body?: Buffer };
+
+/** Answer of {@link PushClient.get}: the body when the pod answered 2xx. */
+export type ReadResult = TargetResult & { readonly body?: Buffer };
 
 /**
  * Sends one request to one metrics cache pod, bounded by a timeout. Connections are kept
@@ -54,8 +61,32 @@ export class PushClient {
     body: Buffer | undefined,
     timeoutMs: number,
   ): Promise<TargetResult> {
+    const { body: _unread, ...result } = await this.exchange(
+      method,
+      address,
+      path,
+      body,
+      timeoutMs,
+    );
+    return result;
+  }
+
+  /** Reads `path` from the pod at `address` (e.g. the Pushgateway's API); never rejects. */
+  get(address: string, path: string, timeoutMs: number, signal?: AbortSignal): Promise<ReadResult> {
+    return this.exchange('GET', address, path, undefined, timeoutMs, signal);
+  }
+
+  private async exchange(
+    method: string,
+    address: string,
+    path: string,
+    body: Buffer | undefined,
+    timeoutMs: number,
+    cancel?: AbortSignal,
+  ): Promise<ReadResult> {
     const started = performance.now();
-    const signal = AbortSignal.timeout(timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
     let result = await this.request(method, address, path, body, signal);
     // A kept-alive socket the pod closed meanwhile fails at once: retry it on a fresh one.
     if (result.retry && !signal.aborted)
@@ -74,7 +105,8 @@ export class PushClient {
     path: string,
     body: Buffer | undefined,
     signal: AbortSignal,
-  ): Promise<{ outcome: Omit<TargetResult, 'address' | 'durationMs'>; retry?: boolean }> {
+  ): Promise<{ outcome: Outcome; retry?: boolean }> {
+    const keep = method === 'GET' ? READ_BODY_LIMIT : ERROR_BODY_LIMIT;
     return new Promise((resolve) => {
       const headers: http.OutgoingHttpHeaders = { 'content-length': body?.length ?? 0 };
       if (body) headers['content-type'] = CONTENT_TYPE;
@@ -94,11 +126,18 @@ export class PushClient {
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (chunk: Buffer) => {
-            if (size < ERROR_BODY_LIMIT) chunks.push(chunk);
+            if (size < keep) chunks.push(chunk);
             size += chunk.length;
           });
           res.on('end', () => {
-            if (status >= 200 && status < 300) return resolve({ outcome: { ok: true, status } });
+            if (status >= 200 && status < 300) {
+              if (method !== 'GET') return resolve({ outcome: { ok: true, status } });
+              if (size > keep) {
+                const error = `answer larger than ${keep} bytes`;
+                return resolve({ outcome: { ok: false, status, error, reason: 'too_large' } });
+              }
+              return resolve({ outcome: { ok: true, status, body: Buffer.concat(chunks) } });
+            }
             const text = Buffer.concat(chunks).toString('utf8', 0, ERROR_BODY_LIMIT).trim();
             resolve({
               outcome: {
@@ -128,11 +167,13 @@ export class PushClient {
 const TLS_ERROR_CODE =
   /^(ERR_TLS|ERR_SSL|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_|HOSTNAME_MISMATCH)|CERT/;
 
-function failure(
-  error: NodeJS.ErrnoException,
-  signal: AbortSignal,
-): Omit<TargetResult, 'address' | 'durationMs'> {
-  if (signal.aborted) return { ok: false, error: 'timeout', reason: 'timeout' };
+function failure(error: NodeJS.ErrnoException, signal: AbortSignal): Outcome {
+  if (signal.aborted) {
+    const timedOut = (signal.reason as Error | undefined)?.name === 'TimeoutError';
+    return timedOut
+      ? { ok: false, error: 'timeout', reason: 'timeout' }
+      : { ok: false, error: 'aborted', reason: 'aborted' };
+  }
   const code = error.code ?? '';
   const reason = code === 'ECONNREFUSED' ? 'refused' : TLS_ERROR_CODE.test(code) ? 'tls' : 'error';
   return { ok: false, error: code ? `${code}: ${error.message}` : error.message, reason };

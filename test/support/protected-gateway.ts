@@ -65,13 +65,14 @@ async function kill(pid: number): Promise<void> {
 
 /**
  * Starts a Pushgateway on `addr:port` (in memory only), with `webConfig` as its
- * --web.config.file when given; resolves once it accepts connections. A gateway left over by
- * an earlier, crashed run on the same address is stopped first.
+ * --web.config.file when given and any further flags; resolves once it accepts connections.
+ * A gateway left over by an earlier, crashed run on the same address is stopped first.
  */
 export async function startExtraPushgateway(
   addr: string,
   port = 9091,
   webConfig?: string,
+  flags: readonly string[] = [],
 ): Promise<ExtraPushgateway> {
   const name = `extra-pushgateway-${addr}-${port}`;
   mkdirSync(join(RUN_DIR, 'pids'), { recursive: true });
@@ -84,6 +85,7 @@ export async function startExtraPushgateway(
     '--web.enable-admin-api',
   ];
   if (webConfig) args.push(`--web.config.file=${webConfig}`);
+  args.push(...flags);
   const log = openSync(join(RUN_DIR, 'logs', `${name}.log`), 'w');
   const child = spawn(PUSHGATEWAY_BIN, args, { stdio: ['ignore', log, log], detached: true });
   child.unref();

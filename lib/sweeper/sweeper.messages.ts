@@ -1,0 +1,16 @@
+/** User-facing messages of the sweeper and its CLI, in one place. */
+
+export const badTtl = (ttl: unknown): string =>
+  `ttl must be a duration of at least 1 second (e.g. 90s, 15m), got ${JSON.stringify(ttl)}`;
+
+export const targetOrService = (): string =>
+  'give the Pushgateways to sweep: one or more targets (--target URL), or a service name (--service NAME), not both';
+
+export const badTimeout = (ms: unknown): string =>
+  `timeout must be a whole number of ms of at least 1, got ${JSON.stringify(ms)}`;
+
+export const badPort = (port: unknown): string =>
+  `port must be 1..65535, got ${JSON.stringify(port)}`;
+
+export const badTarget = (target: string, why: string): string =>
+  `target ${JSON.stringify(target)} is not a Pushgateway base URL like http://10.0.0.7:9091: ${why}`;
