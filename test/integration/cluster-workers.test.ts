@@ -1,0 +1,138 @@
+// Several processes in one pod: a node:cluster primary forks two workers sharing one HOSTNAME,
+// each counting a different amount. Each worker pushes its own group (worker=<id>), so both
+// totals reach every real Pushgateway and Prometheus exactly, instead of overwriting each other.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileLib, restoreStack } from '../support/faults';
+import { TEST_RUN_DIR } from '../support/protected-gateway';
+import { groupsOn } from '../support/pushgateway-groups';
+import {
+  cleanUpGroupEverywhere,
+  deletePushgatewayGroup,
+  findSample,
+  queryPrometheus,
+  readPushgateway,
+  waitFor,
+} from '../support/stack';
+import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
+
+const TOPIC = 'cluster.orders';
+
+// Primary: forks two workers and relays what they say. Worker: boots the module, counts
+// `counts[id]` messages, pushes once, reports what it counted, then waits to be told to stop.
+const CLUSTER_APP = `
+require('reflect-metadata');
+const cluster = require('node:cluster');
+const { Module } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const lib = require('./lib/index.js');
+const { options, counts } = JSON.parse(process.env.CLUSTER_TEST);
+if (cluster.isPrimary) {
+  for (let i = 0; i < 2; i++) cluster.fork().on('message', (m) => process.stdout.write(JSON.stringify(m) + '\\n'));
+  process.on('SIGTERM', () => { for (const w of Object.values(cluster.workers)) w.send('stop'); });
+} else {
+  class WorkerAppModule {}
+  Module({ imports: [lib.NubiumMetricsModule.forRoot(options)] })(WorkerAppModule);
+  NestFactory.createApplicationContext(WorkerAppModule, { logger: false }).then(async (app) => {
+    const counted = counts[cluster.worker.id];
+    app.get(lib.MetricsManager).incMessagesConsumed(${JSON.stringify(TOPIC)}, counted);
+    const report = await app.get(lib.MetricsPusher).pushNow();
+    process.send({ worker: cluster.worker.id, counted, succeeded: report.succeeded });
+    process.on('message', async () => { await app.close(); process.exit(0); });
+  });
+}
+`;
+
+interface WorkerSaid {
+  worker: number;
+  counted: number;
+  succeeded: number;
+}
+
+describe('node:cluster workers sharing one HOSTNAME', () => {
+  const dir = join(TEST_RUN_DIR, 'cluster-workers');
+  const hostname = `cluster-pod-${randomBytes(3).toString('hex')}`;
+
+  beforeAll(async () => {
+    await restoreStack();
+    mkdirSync(dir, { recursive: true });
+    compileLib(dir);
+    writeFileSync(join(dir, 'cluster-app.js'), CLUSTER_APP);
+  });
+
+  afterAll(async () => {
+    for (const addr of PUSHGATEWAY_ADDRS) {
+      for (const worker of ['1', '2']) {
+        await deletePushgatewayGroup(addr, hostname, { worker }).catch(() => undefined);
+      }
+    }
+    await cleanUpGroupEverywhere(hostname);
+  });
+
+  it('push one group per worker, so both totals are exact on every Pushgateway and in Prometheus', async () => {
+    const options = {
+      app: 'cluster-test',
+      serviceName: HEADLESS_NAME,
+      dnsServers: [DNS_SERVER],
+      pushRateSeconds: 3600,
+      pushTimeoutMs: 2000,
+      deleteOnShutdown: false,
+    };
+    const child = spawn(process.execPath, [join(dir, 'cluster-app.js')], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        HOSTNAME: hostname,
+        CLUSTER_TEST: JSON.stringify({ options, counts: { 1: 17, 2: 29 } }),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const said: WorkerSaid[] = [];
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n').filter(Boolean))
+        said.push(JSON.parse(line) as WorkerSaid);
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', done));
+    try {
+      await waitFor(async () => (said.length === 2 ? true : undefined), {
+        timeoutMs: 30_000,
+        what: `both workers to push (stderr: ${stderr})`,
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+
+    const handled = new Map(said.map((s) => [String(s.worker), s.counted]));
+    expect(said.map((s) => s.succeeded)).toEqual([3, 3]);
+    for (const addr of PUSHGATEWAY_ADDRS) {
+      const groups = (await groupsOn(addr)).filter((g) => g.labels.job === hostname);
+      expect(groups.map((g) => g.labels).sort((a, b) => a.worker.localeCompare(b.worker))).toEqual([
+        { job: hostname, worker: '1' },
+        { job: hostname, worker: '2' },
+      ]);
+      const samples = await readPushgateway(addr);
+      for (const [worker, counted] of handled) {
+        expect(
+          findSample(samples, 'messages_consumed', { job: hostname, worker, topic: TOPIC }),
+        ).toBe(counted);
+      }
+    }
+    const total = [...handled.values()].reduce((a, b) => a + b);
+    // The dashboards' form: de-duplicate the cache pods' copies, then sum.
+    await waitFor(
+      async () => {
+        const [r] = await queryPrometheus(
+          `sum(max without (instance) (messages_consumed{job="${hostname}", topic="${TOPIC}"}))`,
+        );
+        return r?.value === total ? r.value : undefined;
+      },
+      { timeoutMs: 15_000, what: `Prometheus to show ${total} consumed for ${hostname}` },
+    );
+  });
+});
