@@ -62,7 +62,7 @@ export const stopped = (): string => 'nubium-metrics sweep: stopped\n';
 export function passSummary(report: SweepReport): string {
   const lines = [
     `${report.startedAt.toISOString()} sweep${report.dryRun ? ' (dry run)' : ''}, ttl ${report.ttlSeconds}s: ` +
-      `${report.targets.length} target(s), ${report.deleted} deleted, ${report.kept} kept, ` +
+      `${report.targets.length} target(s), ${report.deleted} deleted, ${wouldDelete(report)}${report.kept} kept, ` +
       `${report.failed} failed, ${report.conflicting} in conflict, ${report.durationMs.toFixed(0)} ms`,
   ];
   if (report.error) lines.push(`  cannot find the targets: ${report.error}`);
@@ -84,6 +84,15 @@ export function passSummary(report: SweepReport): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+function wouldDelete(report: SweepReport): string {
+  if (!report.dryRun) return '';
+  const n = report.targets.reduce(
+    (sum, t) => sum + t.groups.filter((g) => g.action === 'would-delete').length,
+    0,
+  );
+  return `${n} would be deleted, `;
 }
 
 function groupName(labels: Readonly<Record<string, string>>): string {

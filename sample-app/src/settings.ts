@@ -20,8 +20,16 @@ export function createKafka(clientId: string): Kafka {
  * The metrics module, configured from the env vars (HOSTNAME, APP_NAME, METRICS_SERVICE_NAME,
  * METRICS_POD_PORT, METRICS_PUSH_RATE). METRICS_DNS_SERVERS is the sample's own: the local demo
  * asks its dnsmasq for the cache's name; in a cluster the system resolver knows it.
+ *
+ * `deleteOnShutdown: false`, the recommended setting: on SIGTERM the pod pushes its last counts
+ * instead of deleting its group, so Prometheus still scrapes what it counted since the last
+ * push; the cache's sweeper sidecar deletes the group once it is older than its TTL (README,
+ * "Dead pods' groups").
  */
 export function metricsModule() {
   const dnsServers = process.env.METRICS_DNS_SERVERS?.split(',').map((s) => s.trim());
-  return NubiumMetricsModule.forRoot(dnsServers ? { dnsServers } : {});
+  return NubiumMetricsModule.forRoot({
+    deleteOnShutdown: false,
+    ...(dnsServers ? { dnsServers } : {}),
+  });
 }
