@@ -16,6 +16,7 @@ export {
   DEFAULT_METRIC_NAMES,
   LABEL,
   OVERFLOW_LABEL_VALUE,
+  SELF_METRIC_PREFIX,
 } from './metrics.constants';
 export { MetricsManager, exceptionName } from './manager/metrics.manager';
 export { MetricsPusher } from './pusher/metrics.pusher';
@@ -25,7 +26,6 @@ export {
   DiscoveryError,
   type TargetDiscoveryOptions,
 } from './pusher/target-discovery';
-export { SELF_METRIC_PREFIX } from './pusher/push-metrics';
 export type { PushReport, TargetResult, DiscoveryResult } from './pusher/push-report';
 /** Sweeper: expires the groups of dead pods from the metrics cache (also the `nubium-metrics sweep` command). */
 export { sweepStaleGroups, SweepOptionsError } from './sweeper/sweep';

@@ -27,3 +27,9 @@ export const LABEL = {
  * starting with `__` for internal topics, and no class name looks like it.
  */
 export const OVERFLOW_LABEL_VALUE = '__overflow__';
+
+/**
+ * Prefix of the pusher's own metrics. The sweeper recognises the module's groups by it; it lives
+ * here, with no import, so that the sweep command runs without prom-client installed.
+ */
+export const SELF_METRIC_PREFIX = 'nubium_metrics_';

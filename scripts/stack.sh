@@ -7,7 +7,7 @@
 # in .run/pids and logs in .run/logs. Every subcommand is idempotent.
 #
 # Usage: scripts/stack.sh COMMAND
-#   install                  apt-install the servers (and htpasswd, openssl) if any is missing (needs root)
+#   install                  apt-install the servers (and htpasswd, openssl, kubectl) if any is missing (needs root)
 #   up | down | status       start what is not running / stop everything / one line each
 #                            (status exits 3 when any server is stopped)
 #   pg-stop N | pg-start N   stop / start Pushgateway N (1..3); a started one is empty
@@ -333,8 +333,10 @@ cmd_install() {
   # The fault tests' protected Pushgateway needs a bcrypt hash (htpasswd) and certificates (openssl).
   command -v htpasswd >/dev/null || missing+=(apache2-utils)
   command -v openssl >/dev/null || missing+=(openssl)
+  # The deploy tests build the manifests with `kubectl kustomize` (no cluster needed).
+  command -v kubectl >/dev/null || missing+=(kubernetes-client)
   if ((${#missing[@]} == 0)); then
-    say "prometheus, prometheus-pushgateway, dnsmasq, htpasswd and openssl are installed"
+    say "prometheus, prometheus-pushgateway, dnsmasq, htpasswd, openssl and kubectl are installed"
     return 0
   fi
   say "installing ${missing[*]} (log: $LOG_DIR/install.log)"

@@ -1,4 +1,4 @@
-import { SELF_METRIC_PREFIX } from '../../lib/pusher/push-metrics';
+import { SELF_METRIC_PREFIX } from '../../lib/metrics.constants';
 import { benchJob, filledRegistry, makePusher, assertPushgateways } from '../support/pusher';
 import { ratioRow, type CaseContext, type Row } from '../support/result';
 import { alternate, cpuMs, median, settle } from '../support/stats';

@@ -1,8 +1,8 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { SELF_METRIC_PREFIX } from '../metrics.constants';
 import type { PushReport } from './push-report';
 
-/** Prefix of the pusher's own metrics. */
-export const SELF_METRIC_PREFIX = 'nubium_metrics_';
+export { SELF_METRIC_PREFIX };
 
 /**
  * The pusher's own health, in the same registry so it reaches the metrics cache with the

@@ -1,4 +1,4 @@
-import { SELF_METRIC_PREFIX } from '../pusher/push-metrics';
+import { SELF_METRIC_PREFIX } from '../metrics.constants';
 
 /** One group as a Pushgateway lists it in `GET /api/v1/metrics`. */
 export interface ListedGroup {
