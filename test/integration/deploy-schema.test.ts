@@ -1,0 +1,260 @@
+// Every Kubernetes object in deploy/, as each file holds it and as kustomize builds it,
+// validated offline against the Kubernetes API: the schemas of kubernetes-models (generated
+// from the API's OpenAPI spec) for types, formats and allowed values, and its type
+// declarations for field names, which the schemas leave open. A wrong type or a misspelled
+// field would otherwise only show when `kubectl apply` rejects it.
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { Service } from 'kubernetes-models/v1/Service';
+import ts from 'typescript';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+
+const ROOT = resolve(__dirname, '../..');
+const DEPLOY = resolve(ROOT, 'deploy');
+const KUSTOMIZE_TIMEOUT_MS = 30_000;
+const run = promisify(execFile);
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  [field: string]: unknown;
+}
+interface Kustomization {
+  resources?: string[];
+  configMapGenerator?: Array<{ files?: string[] }>;
+}
+
+/**
+ * The kinds deploy/ may hold, by `apiVersion/kind`, which is also the kubernetes-models module
+ * of the class and of its declared interface (`I` + kind).
+ */
+const MODELS: Record<string, new (data: never) => unknown> = {
+  'v1/Namespace': Namespace,
+  'v1/Service': Service,
+  'v1/ConfigMap': ConfigMap,
+  'apps/v1/Deployment': Deployment,
+  'apps/v1/StatefulSet': StatefulSet,
+};
+
+/** The type checker over kubernetes-models' declarations, and the declared type of each kind. */
+function loadDeclaredTypes(): { checker: ts.TypeChecker; kinds: ts.Type } {
+  const entry = resolve(__dirname, '__deploy-kinds__.ts');
+  const text = `export type Kinds = {\n${Object.keys(MODELS)
+    .map((key) => `  '${key}': import('kubernetes-models/${key}').I${key.split('/').pop()};`)
+    .join('\n')}\n};\n`;
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    types: [],
+  };
+  const host = ts.createCompilerHost(options);
+  const { getSourceFile, fileExists } = host;
+  host.fileExists = (file) => file === entry || fileExists(file);
+  host.getSourceFile = (file, language, ...rest) =>
+    file === entry
+      ? ts.createSourceFile(file, text, language)
+      : getSourceFile.call(host, file, language, ...rest);
+  const program = ts.createProgram([entry], options, host);
+  const source = program.getSourceFile(entry)!;
+  const diagnostics = ts.getPreEmitDiagnostics(program, source);
+  expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
+  const checker = program.getTypeChecker();
+  const alias = source.statements.find(ts.isTypeAliasDeclaration)!;
+  return { checker, kinds: checker.getTypeAtLocation(alias) };
+}
+
+/** Paths of fields the declared type has no room for (what `kubectl apply` rejects as unknown). */
+function unknownFields(
+  checker: ts.TypeChecker,
+  value: unknown,
+  declared: ts.Type,
+  path: string,
+): string[] {
+  const type = checker.getNonNullableType(declared);
+  if (Array.isArray(value)) {
+    if (!checker.isArrayType(type)) return [];
+    const [item] = checker.getTypeArguments(type as ts.TypeReference);
+    return value.flatMap((v, i) => unknownFields(checker, v, item!, `${path}[${i}]`));
+  }
+  if (value === null || typeof value !== 'object') return [];
+  // A mismatch of object against a primitive is the schema's to report.
+  const shape = type.isUnion() ? type.types.find((t) => t.flags & ts.TypeFlags.Object) : type;
+  if (!shape || !(shape.flags & ts.TypeFlags.Object)) return [];
+  const index = checker.getIndexInfosOfType(shape)[0]?.type;
+  return Object.entries(value).flatMap(([key, v]) => {
+    const property = checker.getPropertyOfType(shape, key);
+    const field = property ? checker.getTypeOfSymbol(property) : index;
+    return field ? unknownFields(checker, v, field, `${path}.${key}`) : [`${path}.${key}`];
+  });
+}
+
+let declared: { checker: ts.TypeChecker; kinds: ts.Type };
+
+/** Everything wrong with one object, by the Kubernetes API's schema; empty when it is valid. */
+function validationErrors(object: K8sObject): string[] {
+  const key = `${object.apiVersion}/${object.kind}`;
+  const Model = MODELS[key];
+  const kindType = declared.kinds.getProperty(key);
+  if (!Model || !kindType) return [`no schema for ${key}: add its kubernetes-models class`];
+  const errors: string[] = [];
+  try {
+    // validate() is the base Model's, whose types the repo's node10 resolution does not reach.
+    (new Model(object as never) as { validate(): void }).validate();
+  } catch (error) {
+    errors.push((error as Error).message);
+  }
+  const type = declared.checker.getTypeOfSymbol(kindType);
+  for (const field of unknownFields(declared.checker, object, type, key)) {
+    errors.push(`unknown field ${field}`);
+  }
+  return errors;
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? yamlFiles(resolve(dir, e.name))
+      : e.name.endsWith('.yaml')
+        ? [resolve(dir, e.name)]
+        : [],
+  );
+}
+
+function loadObjects(text: string, source: string): K8sObject[] {
+  return parseAllDocuments(text).map((doc) => {
+    expect(doc.errors, `${source}: YAML errors`).toEqual([]);
+    return doc.toJS() as K8sObject;
+  });
+}
+
+async function kustomize(dir: string): Promise<K8sObject[]> {
+  const { stdout } = await run('kubectl', ['kustomize', dir], { timeout: KUSTOMIZE_TIMEOUT_MS });
+  return loadObjects(stdout, `kubectl kustomize ${relative(ROOT, dir)}`);
+}
+
+const kustomizations = yamlFiles(DEPLOY).filter((f) => f.endsWith('/kustomization.yaml'));
+const kustomizationDirs = kustomizations.map(dirname);
+// Every other YAML file is either a resource of a kustomization (a manifest) or a file of
+// one of its generators (the scrape configs, which are not Kubernetes objects).
+const manifests = new Set<string>();
+const generated = new Set<string>();
+for (const file of kustomizations) {
+  const k = parse(readFileSync(file, 'utf8')) as Kustomization;
+  for (const r of k.resources ?? []) {
+    if (r.endsWith('.yaml')) manifests.add(resolve(dirname(file), r));
+  }
+  for (const f of (k.configMapGenerator ?? []).flatMap((g) => g.files ?? [])) {
+    generated.add(resolve(dirname(file), f));
+  }
+}
+
+/** Fails, saying what to install, when kubectl (with kustomize v5) is missing: never a skip. */
+async function requireKubectl(): Promise<void> {
+  const version = await run('kubectl', ['version', '--client', '-o', 'json'], {
+    timeout: KUSTOMIZE_TIMEOUT_MS,
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(
+      error.code === 'ENOENT'
+        ? 'kubectl is not on PATH: these tests build deploy/ with `kubectl kustomize`. Install ' +
+            'kubectl 1.27 or later (apt-get install kubectl, from the Kubernetes apt repository; ' +
+            "Debian's own kubernetes-client is too old for kustomize v5)."
+        : `kubectl version failed: ${error.message}`,
+    );
+  });
+  const { kustomizeVersion } = JSON.parse(version.stdout) as { kustomizeVersion?: string };
+  expect(kustomizeVersion, 'kubectl must embed kustomize v5 or later').toMatch(/^v([5-9]|\d\d)\./);
+}
+
+beforeAll(async () => {
+  await requireKubectl();
+  declared = loadDeclaredTypes();
+});
+
+/** Each invalid object's errors, by where it comes from; empty when every object is valid. */
+function invalidObjects(objects: K8sObject[], source: string): Record<string, string[]> {
+  return Object.fromEntries(
+    objects
+      .map((o) => [`${source}: ${o.kind}/${o.metadata.name}`, validationErrors(o)] as const)
+      .filter(([, errors]) => errors.length > 0),
+  );
+}
+
+describe('deploy/ against the Kubernetes API schemas (offline)', () => {
+  it('finds the base, the reusable metrics cache and the team-b shard as kustomizations', () => {
+    expect(kustomizationDirs.map((d) => relative(DEPLOY, d) || '.')).toEqual(
+      expect.arrayContaining(['.', 'metrics-cache', 'shards/team-b']),
+    );
+  });
+
+  it('builds every kustomization with kubectl kustomize into objects that all validate', async () => {
+    for (const dir of kustomizationDirs) {
+      const objects = await kustomize(dir);
+      expect(objects.length, relative(ROOT, dir)).toBeGreaterThan(0);
+      expect(invalidObjects(objects, `kubectl kustomize ${relative(ROOT, dir)}`)).toEqual({});
+    }
+  });
+
+  it('validates every manifest file as written, and leaves no YAML file outside a kustomization', () => {
+    const unused = yamlFiles(DEPLOY).filter(
+      (f) => !f.endsWith('/kustomization.yaml') && !manifests.has(f) && !generated.has(f),
+    );
+    expect(unused.map((f) => relative(ROOT, f))).toEqual([]);
+    expect(manifests.size).toBeGreaterThanOrEqual(3);
+    for (const file of manifests) {
+      const name = relative(ROOT, file);
+      expect(invalidObjects(loadObjects(readFileSync(file, 'utf8'), name), name)).toEqual({});
+    }
+  });
+
+  describe('catches a broken object', () => {
+    type Container = Record<string, unknown>;
+    /** A fresh copy of the metrics cache's StatefulSet, and its Pushgateway container. */
+    function cache(): { statefulSet: K8sObject; pushgateway: Container } {
+      const file = resolve(DEPLOY, 'metrics-cache/metrics-cache.yaml');
+      const statefulSet = loadObjects(readFileSync(file, 'utf8'), file).find(
+        (o) => o.kind === 'StatefulSet',
+      )!;
+      const pod = statefulSet.spec as { template: { spec: { containers: Container[] } } };
+      return { statefulSet, pushgateway: pod.template.spec.containers[0]! };
+    }
+
+    it('rejects a containerPort given as a port name', () => {
+      const { statefulSet, pushgateway } = cache();
+      expect(validationErrors(statefulSet)).toEqual([]);
+      pushgateway.ports = [{ name: 'http', containerPort: 'http' }];
+      expect(validationErrors(statefulSet).join('\n')).toMatch(
+        /containers\/0\/ports\/0\/containerPort must be integer/,
+      );
+    });
+
+    it('rejects a misspelled field, as kubectl apply does', () => {
+      const { statefulSet, pushgateway } = cache();
+      pushgateway.readinesProbe = pushgateway.readinessProbe;
+      delete pushgateway.readinessProbe;
+      expect(validationErrors(statefulSet)).toEqual([
+        'unknown field apps/v1/StatefulSet.spec.template.spec.containers[0].readinesProbe',
+      ]);
+    });
+
+    it('rejects a kind it has no schema for, rather than skipping it', () => {
+      const errors = validationErrors({
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: { name: 'sweeper' },
+      });
+      expect(errors).toEqual(['no schema for batch/v1/CronJob: add its kubernetes-models class']);
+    });
+  });
+});
