@@ -1,6 +1,12 @@
-import { Catch, Injectable, type ArgumentsHost, type OnModuleInit } from '@nestjs/common';
+import {
+  Catch,
+  Injectable,
+  IntrinsicException,
+  Logger,
+  type ArgumentsHost,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import { ExternalExceptionFilter } from '@nestjs/core/exceptions/external-exception-filter';
 import { MetricsManager } from '../manager/metrics.manager';
 
 /** The shape of Nest's default filters of the optional transports (`BaseRpcExceptionFilter`, `BaseWsExceptionFilter`). */
@@ -20,7 +26,8 @@ interface DefaultFilter {
 export class MetricsErrorsFilter extends BaseExceptionFilter implements OnModuleInit {
   private rpc: DefaultFilter | undefined;
   private ws: DefaultFilter | undefined;
-  private readonly external = new ExternalExceptionFilter();
+  // The context Nest's own handler logs under, so the app's logs read as they did without the filter.
+  private readonly externalLogger = new Logger('ExceptionsHandler');
 
   constructor(private readonly metrics: MetricsManager) {
     super();
@@ -44,8 +51,12 @@ export class MetricsErrorsFilter extends BaseExceptionFilter implements OnModule
         if (this.ws) return this.ws.catch(exception, host);
         break;
     }
-    // What Nest does for contexts without a default filter of their own (e.g. GraphQL): log, rethrow.
-    return this.external.catch(exception, host);
+    // What Nest's ExternalExceptionFilter does for contexts without a default filter of their own
+    // (e.g. GraphQL): log the error, unless Nest marks it as one not to log, and rethrow it.
+    if (exception instanceof Error && !(exception instanceof IntrinsicException)) {
+      this.externalLogger.error(exception);
+    }
+    throw exception;
   }
 }
 
