@@ -1,7 +1,7 @@
 # Addresses and ports of the local stack, shared by every script and test.
 # Chosen to stay clear of the services a development machine commonly runs
 # (PostgreSQL 5432, MariaDB 3306, Redis 6379, RabbitMQ 5672, Mosquitto 1883, NATS 4222).
-# Sourced by bash; test/support/stack-config.ts mirrors these values.
+# Sourced by bash, and read by test/support/stack-config.ts (plain NAME=value and NAME=(a b) lines).
 : "${NUBIUM_RUN_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.run}"
 : "${NUBIUM_CACHE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.cache}"
 PUSHGATEWAY_ADDRS=(127.0.0.2 127.0.0.3 127.0.0.4)

@@ -1,10 +1,44 @@
-// Addresses of the local test stack; scripts/config.sh is the source, keep the two in step.
+// Addresses of the local test stack, read from scripts/config.sh: the one source that the
+// scripts which start the servers also read, so the tests cannot drift from them.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
-/** Loopback addresses of the three Pushgateways, the pods of the metrics cache. */
-export const PUSHGATEWAY_ADDRS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'] as const;
-export const PUSHGATEWAY_PORT = 9091;
+/** The plain `NAME=value` and `NAME=(a b c)` assignments of a bash file (no expansion). */
+export function readShellAssignments(text: string): Map<string, string | string[]> {
+  const values = new Map<string, string | string[]>();
+  for (const line of text.split('\n')) {
+    const match = /^([A-Z][A-Z0-9_]*)=(\(([^)]*)\)|[^\s#]*)\s*(#.*)?$/.exec(line.trim());
+    if (!match) continue;
+    values.set(match[1], match[3] !== undefined ? match[3].trim().split(/\s+/) : match[2]);
+  }
+  return values;
+}
+
+const config = readShellAssignments(
+  readFileSync(resolve(__dirname, '../../scripts/config.sh'), 'utf8'),
+);
+
+function one(name: string): string {
+  const value = config.get(name);
+  if (typeof value !== 'string' || value === '') {
+    throw new Error(`scripts/config.sh has no plain value for ${name}`);
+  }
+  return value;
+}
+
+function list(name: string): readonly string[] {
+  const value = config.get(name);
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new Error(`scripts/config.sh has no array for ${name}`);
+  }
+  return value;
+}
+
+/** Loopback addresses of the Pushgateways, the pods of the metrics cache. */
+export const PUSHGATEWAY_ADDRS = list('PUSHGATEWAY_ADDRS');
+export const PUSHGATEWAY_PORT = Number(one('PUSHGATEWAY_PORT'));
 /** dnsmasq, which answers HEADLESS_NAME; in the form `Resolver.setServers` takes. */
-export const DNS_SERVER = '127.0.0.1:5353';
-export const HEADLESS_NAME = 'metrics-cache-headless.nubium.test';
-export const PROMETHEUS_URL = 'http://127.0.0.1:19090';
-export const KAFKA_BROKER = '127.0.0.1:19092';
+export const DNS_SERVER = `${one('DNS_ADDR')}:${one('DNS_PORT')}`;
+export const HEADLESS_NAME = one('HEADLESS_NAME');
+export const PROMETHEUS_URL = `http://${one('PROMETHEUS_ADDR')}:${one('PROMETHEUS_PORT')}`;
+export const KAFKA_BROKER = `${one('KAFKA_ADDR')}:${one('KAFKA_PORT')}`;
