@@ -19,6 +19,17 @@ export {
   SELF_METRIC_PREFIX,
 } from './metrics.constants';
 export { MetricsManager, exceptionName } from './manager/metrics.manager';
+export type { ExternalRequestLabels } from './manager/external-requests';
+/** The app's own metrics: willsoto-style providers that create them in the module's registry, injected by name. */
+export {
+  makeCounterProvider,
+  makeGaugeProvider,
+  makeHistogramProvider,
+  makeSummaryProvider,
+  type AppMetricConfiguration,
+} from './metrics/metric.providers';
+export { getMetricToken } from './metrics/metric-token';
+export { InjectMetric } from './decorators/inject-metric.decorator';
 export { MetricsPusher } from './pusher/metrics.pusher';
 export { groupingPath } from './pusher/grouping-key';
 export {

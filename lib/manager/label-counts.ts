@@ -17,8 +17,9 @@ export class CountCell {
 }
 
 /**
- * A standard metric whose series are plain number cells, one per value of its varying label
- * (topic or exception). Counting touches only a cell; the cells are folded into the prom-client
+ * A counted metric whose series are plain number cells, one per value of its varying labels
+ * (topic, exception, or the five labels of `external_requests`), the fixed labels (`app`, `job`)
+ * being the same for all. Counting touches only a cell; the cells are folded into the prom-client
  * metric when the registry is collected, once per push, so a count costs a map lookup and an add.
  */
 export class LabelCounts {
@@ -26,51 +27,70 @@ export class LabelCounts {
   private overflow: CountCell | undefined;
   private readonly metric: Gauge<string> | Counter<string>;
   private readonly logger = new Logger('NubiumMetrics');
+  private readonly labels: readonly string[];
 
+  /**
+   * @param varying the label (or labels) that tell the series apart
+   * @param cap most distinct series; past it, values are counted in one series whose varying
+   *   labels are all {@link OVERFLOW_LABEL_VALUE}
+   * @param overflowKey the key {@link valueOf} reads the overflow series under
+   */
   constructor(
     readonly name: string,
     help: string,
     readonly type: MetricType,
     private readonly fixed: Readonly<Record<string, string>>,
-    private readonly label: string,
+    varying: string | readonly string[],
     private readonly cap: number,
     registry: Registry,
+    private readonly overflowKey: string = OVERFLOW_LABEL_VALUE,
   ) {
+    this.labels = typeof varying === 'string' ? [varying] : varying;
     const config = {
       name,
       help,
-      labelNames: [...Object.keys(fixed), label],
+      labelNames: [...Object.keys(fixed), ...this.labels],
       registers: [registry],
       collect: () => this.fold(),
     };
     this.metric = type === 'gauge' ? new Gauge(config) : new Counter(config);
   }
 
-  /** The cell of one label value: created on first use, the overflow cell past the cap. */
+  /** The cell of one value of the (single) varying label: created on first use, the overflow cell past the cap. */
   cell(value: string): CountCell {
-    return this.cells.get(value) ?? this.add(value);
+    return this.cells.get(value) ?? this.add(value, [value]);
   }
 
-  /** Total counted under one label value (the overflow bucket under {@link OVERFLOW_LABEL_VALUE}). */
-  valueOf(value: string): number {
-    return (value === OVERFLOW_LABEL_VALUE ? this.overflow : this.cells.get(value))?.value ?? 0;
+  /**
+   * The cell of several varying label values, looked up by `key`, which must identify `values`
+   * uniquely (`values` are read only when the cell is created).
+   */
+  cellOf(key: string, values: readonly string[]): CountCell {
+    return this.cells.get(key) ?? this.add(key, values);
   }
 
-  private add(value: string): CountCell {
+  /** Total counted under one key (the overflow series under the overflow key). */
+  valueOf(key: string): number {
+    return (key === this.overflowKey ? this.overflow : this.cells.get(key))?.value ?? 0;
+  }
+
+  private add(key: string, values: readonly string[]): CountCell {
     if (this.cells.size >= this.cap) {
       if (this.overflow === undefined) {
-        this.logger.warn(labelOverflow(this.name, this.label, this.cap));
-        this.overflow = this.newCell(OVERFLOW_LABEL_VALUE);
+        this.logger.warn(labelOverflow(this.name, this.labels.join('", "'), this.cap));
+        this.overflow = this.newCell(this.labels.map(() => OVERFLOW_LABEL_VALUE));
       }
       return this.overflow;
     }
-    const cell = this.newCell(value);
-    this.cells.set(value, cell);
+    const cell = this.newCell(values);
+    this.cells.set(key, cell);
     return cell;
   }
 
-  private newCell(value: string): CountCell {
-    return new CountCell(this.metric.labels({ ...this.fixed, [this.label]: value }) as Child);
+  private newCell(values: readonly string[]): CountCell {
+    const labels: Record<string, string> = { ...this.fixed };
+    for (let i = 0; i < this.labels.length; i++) labels[this.labels[i]] = values[i];
+    return new CountCell(this.metric.labels(labels) as Child);
   }
 
   private *allCells(): Iterable<CountCell> {

@@ -3,11 +3,19 @@ import type { Registry } from 'prom-client';
 import { LABEL, METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS } from '../metrics.constants';
 import { rejectedCount } from '../metrics.messages';
 import type { ResolvedMetricsOptions } from '../metrics.options';
-import { LabelCounts } from './label-counts';
+import { CustomMetrics } from './custom-metrics';
+import {
+  EXTERNAL_REQUESTS_METRIC,
+  ExternalRequests,
+  type ExternalRequestLabels,
+} from './external-requests';
+import { CountCell, LabelCounts } from './label-counts';
+import { rejectedLabelValue } from './manager.messages';
 
 /**
- * The app's metrics: a prom-client registry the app may add its own metrics to, and the three
- * standard metrics of every Kafka app, counted by methods that add the `app` and `job` labels.
+ * The app's metrics: a prom-client registry the app may add its own metrics to, the three
+ * standard metrics of every Kafka app, and the original's later `external_requests` and custom
+ * metrics, counted by methods that add the `app` and `job` labels.
  * Counting never throws: a bad increment is logged and ignored.
  */
 @Injectable()
@@ -22,6 +30,8 @@ export class MetricsManager {
   private readonly consumed: LabelCounts;
   private readonly produced: LabelCounts;
   private readonly errors: LabelCounts;
+  private readonly external: ExternalRequests;
+  private readonly custom: CustomMetrics;
   private readonly logger = new Logger('NubiumMetrics');
   private readonly warned = new Set<string>();
 
@@ -35,6 +45,11 @@ export class MetricsManager {
     const fixed = { [LABEL.app]: options.app, [LABEL.job]: options.job };
     const { consumed, produced, errors } = options.metricNames;
     const type = options.metricType;
+    // Same type as the standard metrics: `metricType` is the type the fleet pushes its counts as
+    // into the shared cache (a Pushgateway refuses a push whose type differs from a stored one);
+    // the original pushed these two as gauges too, which the default keeps.
+    this.external = new ExternalRequests(registry, type, fixed, options.maxTopics);
+    this.custom = new CustomMetrics(registry, type, fixed);
     this.consumed = new LabelCounts(
       consumed,
       'The number of messages consumed by the app',
@@ -87,6 +102,46 @@ export class MetricsManager {
     else if (n !== 0) this.reject(this.errors.name, n);
   }
 
+  /**
+   * Counts `n` network calls to an external service in `external_requests{request_to,
+   * request_endpoint, request_type, is_bulk, status_code}`, the original's
+   * `inc_external_requests(...)`. At most `maxTopics` distinct label sets; further ones are
+   * counted in one series whose five labels are `__overflow__`.
+   */
+  incExternalRequests(labels: ExternalRequestLabels, n = 1): void {
+    if (!(typeof n === 'number' && n > 0 && n !== Infinity)) {
+      if (n !== 0) this.reject(EXTERNAL_REQUESTS_METRIC, n);
+      return;
+    }
+    const cell = this.external.cell(labels);
+    if (cell instanceof CountCell) cell.value += n;
+    else if (cell !== undefined) {
+      this.warnOnce(`${EXTERNAL_REQUESTS_METRIC} labels`, () =>
+        rejectedLabelValue(EXTERNAL_REQUESTS_METRIC, cell.label, cell.value),
+      );
+    }
+  }
+
+  /**
+   * Adds a custom metric, the original's `register_custom_metric(name, description)`: one series
+   * labelled `app`, `job` and `topic` = `name`. Throws for a malformed name or description, or a
+   * name another metric of the registry has; registering the same name again does nothing.
+   */
+  registerCustomMetric(name: string, description: string): void {
+    this.custom.register(name, description);
+  }
+
+  /**
+   * Counts `amount` in a custom metric, the original's `inc_custom_metric(name, amount)`. An
+   * unregistered name is logged once and counted nowhere (the original raised `ValueError`).
+   */
+  incCustomMetric(name: string, amount = 1): void {
+    const cell = this.custom.cell(name);
+    if (cell === undefined) return;
+    if (typeof amount === 'number' && amount > 0 && amount !== Infinity) cell.value += amount;
+    else if (amount !== 0) this.reject(name, amount);
+  }
+
   /** Messages counted as consumed from `topic` so far (by this process). */
   messagesConsumed(topic: string): number {
     return this.consumed.valueOf(topic);
@@ -102,11 +157,25 @@ export class MetricsManager {
     return this.errors.valueOf(exception);
   }
 
+  /** External requests counted under exactly these labels so far (by this process). */
+  externalRequests(labels: ExternalRequestLabels): number {
+    return this.external.valueOf(labels);
+  }
+
+  /** Total counted in a custom metric so far (by this process); 0 for an unregistered name. */
+  customMetric(name: string): number {
+    return this.custom.valueOf(name);
+  }
+
   /** Warns once per metric: a caller passing bad counts in a loop must not flood the log. */
   private reject(metric: string, n: unknown): void {
-    if (this.warned.has(metric)) return;
-    this.warned.add(metric);
-    this.logger.warn(rejectedCount(metric, n));
+    this.warnOnce(metric, () => rejectedCount(metric, n));
+  }
+
+  private warnOnce(key: string, message: () => string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.logger.warn(message());
   }
 }
 
