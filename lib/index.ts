@@ -6,8 +6,11 @@ export {
   type MetricsModuleOptions,
   type ResolvedMetricsOptions,
   type MetricType,
+  type OptionSource,
+  type StandardMetricNames,
   type PushAuth,
   type PushTlsOptions,
+  type ResolvedPushTls,
 } from './metrics.options';
 export {
   METRICS_REGISTRY,

@@ -1,7 +1,82 @@
 /** User-facing messages of the module, in one place. */
+import type { OptionSource } from './interfaces/metrics-options.interface';
 
-export const invalidOption = (option: string, envVar: string | undefined, reason: string): string =>
-  `NubiumMetricsModule: option "${option}"${envVar ? ` (env ${envVar})` : ''} ${reason}`;
+/**
+ * Where an env-backed option's value came from, as messages show it: given in code, read from
+ * the env var, or neither (then the env var to set). Options without an env var come from code.
+ */
+export const optionOrigin = (envVar: string | undefined, source: OptionSource): string =>
+  envVar === undefined
+    ? ''
+    : source === 'code'
+      ? ' (given in code)'
+      : source === 'env'
+        ? ` (from env ${envVar})`
+        : ` (env ${envVar})`;
+
+export const invalidOption = (
+  option: string,
+  envVar: string | undefined,
+  reason: string,
+  source: OptionSource,
+): string => `NubiumMetricsModule: option "${option}"${optionOrigin(envVar, source)} ${reason}`;
+
+/** A value as an option error shows it: strings quoted, so `"70000"` (text) differs from `70000`. */
+const shown = (value: unknown): string =>
+  typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+
+// Reasons an option is refused; each completes `option "<name>" (<origin>) ...`.
+export const optionRequired = 'is required and was not set';
+export const requiredWhenPushing = (pushEnabledOrigin: string): string =>
+  `${optionRequired}: pushing is enabled by option "pushEnabled"${pushEnabledOrigin}`;
+export const notAString = (value: unknown): string => `must be a string, got ${typeof value}`;
+export const notANumber = (value: unknown): string => `must be a number, got ${shown(value)}`;
+export const notWhole = (value: unknown): string => `must be a whole number, got ${shown(value)}`;
+export const belowMin = (min: number, value: unknown): string =>
+  `must be at least ${min}, got ${shown(value)}`;
+export const aboveMax = (max: number, value: unknown): string =>
+  `must be at most ${max}, got ${shown(value)}`;
+export const exceedsPushInterval = (maxMs: number, value: unknown): string =>
+  `must not exceed the push interval (${maxMs} ms), got ${shown(value)}`;
+export const notABoolean = (value: unknown): string => `must be true or false, got ${shown(value)}`;
+export const notOneOf = (allowed: readonly string[], value: unknown): string =>
+  `must be ${allowed.map((a) => JSON.stringify(a)).join(' or ')}, got ${shown(value)}`;
+export const notAHost = (value: string): string =>
+  `must be a DNS name or an IP address, got ${shown(value)}`;
+export const dnsServersEmpty = 'must be a non-empty array of "address" or "address:port" strings';
+export const notADnsServer = (server: unknown): string =>
+  `has ${shown(server)}, which is not "ip" or "ip:port"`;
+export const notAMetricName = (name: unknown): string =>
+  `must be a valid Prometheus metric name, got ${shown(name)}`;
+export const sameMetricNames = 'must give the three metrics three different names';
+export const notALabelMap = (value: unknown): string =>
+  `must be an object of label names to values, got ${shown(value)}`;
+export const notALabelName = 'is not a valid Prometheus label name';
+export const instanceLabel =
+  'must not be "instance": dashboards de-duplicate the cache pods\' copies over it; use e.g. "worker" or "process"';
+export const reservedLabel = 'is a label the module already sets';
+export const notALabelValue = (value: unknown): string =>
+  `must be a non-empty string, got ${shown(value)}`;
+export const notAnEndpoint = (value: unknown): string =>
+  `must be true, false or { path }, got ${shown(value)}`;
+export const notAPath = (value: unknown): string =>
+  `must be a plain path starting with "/", got ${shown(value)}`;
+export const notDefaultMetrics = (value: unknown): string =>
+  `must be true, false or { prefix }, got ${shown(value)}`;
+export const notAPrefix = (value: unknown): string =>
+  `must be empty or start a valid Prometheus metric name, got ${shown(value)}`;
+export const emptyToken = 'must be a non-empty string';
+export const badUsername = 'must be a non-empty string without ":"';
+export const badPassword = 'must be a string';
+export const notPem = (reason: string): string =>
+  `is neither PEM text nor a readable file: ${reason}`;
+export const badMinTargets = (value: unknown): string =>
+  `of MetricsHealthModule must be a whole number >= 1, got ${shown(value)}`;
+export const terminusMissing = (reason: string): string =>
+  `MetricsHealthModule needs @nestjs/terminus (>= 11) installed: ${reason}`;
+
+export const pushingOff =
+  'no metrics cache configured: pushing is off, counts stay in this process and pushNow() sends nothing. Set METRICS_SERVICE_NAME (option serviceName) to push, or METRICS_PUSH_ENABLED=false (option pushEnabled: false) to keep pushing off without this warning';
 
 export const labelOverflow = (metric: string, label: string, cap: number): string =>
   `${metric}: more than ${cap} distinct "${label}" values; further values are counted under "__overflow__"`;

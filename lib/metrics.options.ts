@@ -1,364 +1,284 @@
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { Registry } from 'prom-client';
+import { hostname } from 'node:os';
+import { validateMetricName, type Registry } from 'prom-client';
+import { MetricsOptionsError } from './errors/metrics-options.error';
+import type {
+  MetricsModuleOptions,
+  MetricType,
+  OptionSource,
+  StandardMetricNames,
+} from './interfaces/metrics-options.interface';
+import type { PushAuth, PushTlsOptions, ResolvedPushTls } from './interfaces/push-auth.interface';
 import { DEFAULT_METRIC_NAMES } from './metrics.constants';
-import { invalidOption } from './metrics.messages';
+import * as messages from './metrics.messages';
 
-/** Prometheus type the standard metrics are pushed as. */
-export type MetricType = 'gauge' | 'counter';
-
-/** Credentials sent with every push; never logged. */
-export type PushAuth =
-  { readonly username: string; readonly password: string } | { readonly bearerToken: string };
-
-/** TLS settings for cache pods served over HTTPS. PEM text, or a path to a PEM file. */
-export interface PushTlsOptions {
-  /** CA that signed the cache pods' certificate (PEM text or file path). */
-  readonly ca?: string;
-  /** Client certificate for mutual TLS (PEM text or file path). */
-  readonly cert?: string;
-  /** Key of the client certificate (PEM text or file path). */
-  readonly key?: string;
-  /**
-   * Host name checked against the pods' certificate. Pods are reached by IP address, so the
-   * certificate must name that address, or this name. Default: the service name.
-   */
-  readonly serverName?: string;
-  /** Set `false` only for tests: accepts any certificate. Default `true`. */
-  readonly rejectUnauthorized?: boolean;
-}
-
-/** Options of `NubiumMetricsModule.forRoot`; each missing value falls back to the env var named. */
-export interface MetricsModuleOptions {
-  /** Push grouping key and `job` label, unique per pod. Env `HOSTNAME`. */
-  job?: string;
-  /**
-   * Further labels of the push's grouping key, for several processes that share one `job`
-   * (several Nest apps in one process, containers sharing a hostname): each set pushes its own
-   * group instead of overwriting the others'. Inside a node:cluster worker (PM2 cluster mode
-   * included), `worker: <cluster.worker.id>` is added unless `worker` is given here.
-   * Not `job`, `instance` (dashboards de-duplicate the cache pods' copies over it) or a label the
-   * module's metrics carry.
-   */
-  groupingLabels?: Record<string, string>;
-  /** `app` label of the standard metrics. Env `APP_NAME`. */
-  app?: string;
-  /** Seconds between pushes. Env `METRICS_PUSH_RATE`, default 10. */
-  pushRateSeconds?: number;
-  /** DNS name of the metrics cache's headless Service (or one IP address). Env `METRICS_SERVICE_NAME`. */
-  serviceName?: string;
-  /** Port of the metrics cache Service; accepted for compatibility, pushes go to `podPort`. Env `METRICS_SERVICE_PORT`. */
-  servicePort?: number;
-  /** Port every cache pod's Pushgateway listens on. Env `METRICS_POD_PORT`, default 9091. */
-  podPort?: number;
-  /** DNS servers to ask (`'10.0.0.10'`, `'127.0.0.1:5353'`, `'[::1]:53'`). Default: the system resolver. */
-  dnsServers?: string[];
-  /** Timeout of one DNS resolution, in ms. Default 2000. */
-  dnsTimeoutMs?: number;
-  /** Timeout of one push to one pod, in ms. Default 5000, at most the push interval. */
-  pushTimeoutMs?: number;
-  /** Push at all. `false` keeps counting (e.g. for tests or a pull-only setup). Env `METRICS_PUSH_ENABLED`, default true. */
-  pushEnabled?: boolean;
-  /** Prometheus type of the standard metrics. Default `'gauge'`, as the original pushed them. */
-  metricType?: MetricType;
-  /** Names of the standard metrics. Default `messages_consumed`, `messages_produced`, `messages_errors`. */
-  metricNames?: { consumed?: string; produced?: string; errors?: string };
-  /** On shutdown, delete this job's group from every pod instead of a final push. Default false. */
-  deleteOnShutdown?: boolean;
-  /** Bound of the final push on shutdown, in ms. Default 5000. */
-  shutdownTimeoutMs?: number;
-  /** Most distinct `topic` values per metric before they are counted as `__overflow__`. Default 1000. */
-  maxTopics?: number;
-  /** Most distinct `exception` values before they are counted as `__overflow__`. Default 100. */
-  maxExceptionTypes?: number;
-  /** URL scheme of the cache pods. Default `'http'`; `'https'` when `tls` is given. */
-  scheme?: 'http' | 'https';
-  /** Basic auth or bearer token for protected Pushgateways. */
-  auth?: PushAuth;
-  /** TLS for Pushgateways served over HTTPS. */
-  tls?: PushTlsOptions;
-  /** Registry to put the metrics in (e.g. one shared with another module). Default: a new one. */
-  registry?: Registry;
-  /**
-   * Also serve the registry on the app's HTTP server (Express or Fastify) for clusters that
-   * scrape pods: `true` for `/metrics`, or `{ path }`. Default off: the cache is pushed to.
-   */
-  metricsEndpoint?: boolean | { path?: string };
-  /**
-   * Also collect prom-client's default process metrics (CPU, memory, event loop, GC), labelled
-   * with `app` and `job` like the standard metrics: `true`, or `{ prefix }`. Default off.
-   */
-  defaultMetrics?: boolean | { prefix?: string };
-}
-
-/** Options after env defaults and validation: what the module's parts receive. */
-export interface ResolvedMetricsOptions {
-  readonly job: string;
-  /** Grouping labels after `job`, the node:cluster worker's included. */
-  readonly groupingLabels: Readonly<Record<string, string>>;
-  readonly app: string;
-  readonly pushRateSeconds: number;
-  readonly serviceName: string;
-  readonly servicePort: number | undefined;
-  readonly podPort: number;
-  readonly dnsServers: readonly string[] | undefined;
-  readonly dnsTimeoutMs: number;
-  readonly pushTimeoutMs: number;
-  readonly pushEnabled: boolean;
-  readonly metricType: MetricType;
-  readonly metricNames: {
-    readonly consumed: string;
-    readonly produced: string;
-    readonly errors: string;
-  };
-  readonly deleteOnShutdown: boolean;
-  readonly shutdownTimeoutMs: number;
-  readonly maxTopics: number;
-  readonly maxExceptionTypes: number;
-  readonly scheme: 'http' | 'https';
-  readonly auth: PushAuth | undefined;
-  readonly tls:
-    | (Readonly<Required<Omit<PushTlsOptions, 'ca' | 'cert' | 'key'>>> &
-        Pick<PushTlsOptions, 'ca' | 'cert' | 'key'>)
-    | undefined;
-  readonly registry: Registry | undefined;
-  /** Where the pull endpoint is served; `undefined` when it is off. */
-  readonly metricsEndpoint: { readonly path: string } | undefined;
-  /** Prefix of the default process metrics; `undefined` when they are off. */
-  readonly defaultMetrics: { readonly prefix: string } | undefined;
-}
+// The types and the error live in interfaces/ and errors/; re-exported for existing imports.
+export { MetricsOptionsError } from './errors/metrics-options.error';
+export type {
+  MetricsModuleOptions,
+  MetricType,
+  OptionSource,
+  StandardMetricNames,
+} from './interfaces/metrics-options.interface';
+export type { PushAuth, PushTlsOptions, ResolvedPushTls } from './interfaces/push-auth.interface';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** What a spec's default, bounds and checks may read: the options above it in SPECS, the worker id. */
+interface Scope {
+  readonly serviceName: string;
+  readonly pushEnabled: boolean;
+  readonly pushRateSeconds: number;
+  readonly tls: ResolvedPushTls | undefined;
+  readonly clusterWorkerId: number | undefined;
+}
 
-/** Error thrown at start-up for a missing or malformed option. */
-export class MetricsOptionsError extends Error {
-  constructor(
-    /** The option at fault. */
-    readonly option: string,
-    /** The env var it falls back to, if any. */
-    readonly envVar: string | undefined,
-    reason: string,
-  ) {
-    super(invalidOption(option, envVar, reason));
-    this.name = 'MetricsOptionsError';
+/** The option being resolved and where its value came from, for error messages. */
+interface At {
+  readonly option: string;
+  readonly envVar: string | undefined;
+  readonly source: OptionSource;
+}
+
+/**
+ * An option with env semantics: the value given in code, else its env var, else its default.
+ * A blank string counts as not given, in code as in the env (ConfigService hands out `''` for
+ * an env var set empty); code and env values go through the same `parse`.
+ */
+interface ScalarSpec<T> {
+  readonly env?: string;
+  readonly parse: (raw: unknown, at: At, scope: Scope) => T;
+  readonly fallback: (at: At, scope: Scope) => T;
+}
+
+/** An object-valued option, given in code only: `resolve` gets it as given, `undefined` included. */
+interface StructuredSpec<T> {
+  readonly resolve: (given: never, scope: Scope) => T;
+}
+
+type OptionSpec<T> = ScalarSpec<T> | StructuredSpec<T>;
+type Computed<T> = T | ((scope: Scope) => T);
+
+function fail(at: At, reason: string): never {
+  throw new MetricsOptionsError(at.option, at.envVar, reason, at.source);
+}
+
+function compute<T>(value: Computed<T>, scope: Scope): T {
+  return typeof value === 'function' ? (value as (scope: Scope) => T)(scope) : value;
+}
+
+function text(rules: {
+  env: string;
+  required?: Computed<boolean>;
+  default?: (scope: Scope) => string;
+  check?: (value: string, at: At) => void;
+}): ScalarSpec<string> {
+  return {
+    env: rules.env,
+    parse: (raw, at) => {
+      if (typeof raw !== 'string') fail(at, messages.notAString(raw));
+      const value = raw.trim();
+      rules.check?.(value, at);
+      return value;
+    },
+    fallback: (at, scope) => {
+      if (compute(rules.required ?? false, scope)) fail(at, messages.optionRequired);
+      return rules.default?.(scope) ?? '';
+    },
+  };
+}
+
+interface NumberRules<D> {
+  readonly env?: string;
+  readonly default: Computed<D>;
+  readonly min: number;
+  readonly max: Computed<number>;
+  readonly integer?: boolean;
+  /** Reason for a value above `max`, where "must be at most" would not say why. */
+  readonly tooBig?: (max: number, value: unknown) => string;
+}
+
+// Decimal notation only, as the original parsed its env vars: no "1e3", "0x10" or "Infinity".
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/;
+
+function number<D extends number | undefined>(rules: NumberRules<D>): ScalarSpec<number | D> {
+  return {
+    env: rules.env,
+    parse: (raw, at, scope) => {
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && DECIMAL.test(raw) ? +raw : NaN;
+      if (!Number.isFinite(n)) fail(at, messages.notANumber(raw));
+      if (rules.integer && !Number.isInteger(n)) fail(at, messages.notWhole(raw));
+      if (n < rules.min) fail(at, messages.belowMin(rules.min, raw));
+      const max = compute(rules.max, scope);
+      if (n > max) fail(at, (rules.tooBig ?? messages.aboveMax)(max, raw));
+      return n;
+    },
+    fallback: (_at, scope) => compute(rules.default, scope),
+  };
+}
+
+function integer<D extends number | undefined>(rules: Omit<NumberRules<D>, 'integer'>) {
+  return number({ ...rules, integer: true });
+}
+
+function port<D extends number | undefined>(env: string, fallback: D) {
+  return integer({ env, default: fallback, min: 1, max: 65_535 });
+}
+
+const TRUE_WORDS = ['true', '1', 'yes', 'on'];
+const FALSE_WORDS = ['false', '0', 'no', 'off'];
+
+function flag(rules: {
+  env?: string;
+  default: Computed<boolean>;
+  check?: (value: boolean, at: At, scope: Scope) => void;
+}): ScalarSpec<boolean> {
+  return {
+    env: rules.env,
+    parse: (raw, at, scope) => {
+      const word = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
+      let value: boolean;
+      if (typeof raw === 'boolean') value = raw;
+      else if (word !== undefined && TRUE_WORDS.includes(word)) value = true;
+      else if (word !== undefined && FALSE_WORDS.includes(word)) value = false;
+      else return fail(at, messages.notABoolean(raw));
+      rules.check?.(value, at, scope);
+      return value;
+    },
+    fallback: (_at, scope) => compute(rules.default, scope),
+  };
+}
+
+function choice<T extends string>(allowed: readonly T[], fallback: Computed<T>): ScalarSpec<T> {
+  return {
+    parse: (raw, at) =>
+      allowed.includes(raw as T) ? (raw as T) : fail(at, messages.notOneOf(allowed, raw)),
+    fallback: (_at, scope) => compute(fallback, scope),
+  };
+}
+
+function structured<I, T>(resolve: (given: I, scope: Scope) => T): StructuredSpec<T> {
+  return { resolve };
+}
+
+const DNS_NAME =
+  /^(?=.{1,253}\.?$)([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)*\.?$/;
+
+function checkHost(name: string, at: At): void {
+  if (isIP(name) === 0 && !DNS_NAME.test(name)) fail(at, messages.notAHost(name));
+}
+
+/** Pushing asked for in code or env needs somewhere to push to. */
+function checkPushTarget(pushEnabled: boolean, at: At, scope: Scope): void {
+  if (pushEnabled && scope.serviceName === '') {
+    throw new MetricsOptionsError(
+      'serviceName',
+      SPECS.serviceName.env,
+      messages.requiredWhenPushing(messages.optionOrigin(at.envVar, at.source)),
+    );
   }
 }
 
 /**
+ * One spec per option: its env var, how a value is parsed, its default and bounds. In dependency
+ * order: a default, bound or check reads only options above it (see {@link Scope}).
+ */
+const SPECS = {
+  serviceName: text({ env: 'METRICS_SERVICE_NAME', check: checkHost }),
+  // Without a cache to push to (a developer's machine), pushing is off rather than an error.
+  pushEnabled: flag({
+    env: 'METRICS_PUSH_ENABLED',
+    default: (s) => s.serviceName !== '',
+    check: checkPushTarget,
+  }),
+  // The grouping key must name the pod when pushing; otherwise it only labels local counts.
+  job: text({ env: 'HOSTNAME', required: (s) => s.pushEnabled, default: () => hostname() }),
+  groupingLabels: structured(resolveGroupingLabels),
+  app: text({ env: 'APP_NAME', required: true }),
+  pushRateSeconds: number({ env: 'METRICS_PUSH_RATE', default: 10, min: 0.05, max: 86_400 }),
+  pushTimeoutMs: integer({
+    default: (s) => Math.min(5000, s.pushRateSeconds * 1000),
+    min: 1,
+    max: (s) => s.pushRateSeconds * 1000,
+    tooBig: messages.exceedsPushInterval,
+  }),
+  // Unused (pushes go to every pod's podPort), but validated: deployments of the original set it.
+  servicePort: port('METRICS_SERVICE_PORT', undefined),
+  podPort: port('METRICS_POD_PORT', 9091),
+  dnsServers: structured(resolveDnsServers),
+  dnsTimeoutMs: integer({ default: 2000, min: 1, max: 60_000 }),
+  metricType: choice<MetricType>(['gauge', 'counter'], 'gauge'),
+  metricNames: structured(resolveMetricNames),
+  deleteOnShutdown: flag({ default: false }),
+  shutdownTimeoutMs: integer({ default: 5000, min: 1, max: 600_000 }),
+  maxTopics: integer({ default: 1000, min: 1, max: 1_000_000 }),
+  maxExceptionTypes: integer({ default: 100, min: 1, max: 1_000_000 }),
+  tls: structured(resolveTls),
+  scheme: choice(['http', 'https'] as const, (s) => (s.tls ? 'https' : 'http')),
+  auth: structured(resolveAuth),
+  registry: structured((registry: Registry | undefined) => registry),
+  metricsEndpoint: structured(resolveMetricsEndpoint),
+  defaultMetrics: structured(resolveDefaultMetrics),
+} satisfies { readonly [K in keyof MetricsModuleOptions]-?: OptionSpec<unknown> };
+
+type Specs = typeof SPECS;
+type SpecValue<S> =
+  S extends ScalarSpec<infer T> ? T : S extends StructuredSpec<infer T> ? T : never;
+
+/** Options after env defaults and validation: what the module's parts receive. */
+export type ResolvedMetricsOptions = { readonly [K in keyof Specs]: SpecValue<Specs[K]> } & {
+  /** Where each value came from: given in code, its env var, or its default. */
+  readonly sources: { readonly [K in keyof Specs]: OptionSource };
+};
+
+/**
  * Applies env defaults to `options` and validates every value once, at start-up.
- * Throws {@link MetricsOptionsError} naming the option and its env var.
+ * Throws {@link MetricsOptionsError} naming the option, its env var and where the value came from.
  */
 export function resolveMetricsOptions(
   options: MetricsModuleOptions = {},
   env: Env = process.env,
   clusterWorkerId: number | undefined = cluster.worker?.id,
 ): ResolvedMetricsOptions {
-  const pushEnabled = bool('pushEnabled', 'METRICS_PUSH_ENABLED', options.pushEnabled, env, true);
-  const pushRateSeconds = num(
-    'pushRateSeconds',
-    'METRICS_PUSH_RATE',
-    options.pushRateSeconds,
-    env,
-    10,
-    {
-      min: 0.05,
-      max: 86_400,
-    },
-  );
-  const pushTimeoutMs = num(
-    'pushTimeoutMs',
-    undefined,
-    options.pushTimeoutMs,
-    env,
-    Math.min(5000, pushRateSeconds * 1000),
-    {
-      min: 1,
-      max: pushRateSeconds * 1000,
-      maxReason: `must not exceed the push interval (${pushRateSeconds * 1000} ms)`,
-      integer: true,
-    },
-  );
-  const tls = resolveTls(options.tls);
-  const scheme = options.scheme ?? (tls ? 'https' : 'http');
-  if (scheme !== 'http' && scheme !== 'https') {
-    throw new MetricsOptionsError(
-      'scheme',
-      undefined,
-      `must be "http" or "https", got ${JSON.stringify(scheme)}`,
-    );
+  const values: Record<string, unknown> = { clusterWorkerId };
+  const scope = values as unknown as Scope;
+  const sources: Record<string, OptionSource> = {};
+  for (const [option, spec] of Object.entries(SPECS) as [string, OptionSpec<unknown>][]) {
+    const given: unknown = options[option as keyof MetricsModuleOptions];
+    if ('resolve' in spec) {
+      sources[option] = given === undefined ? 'default' : 'code';
+      values[option] = spec.resolve(given as never, scope);
+      continue;
+    }
+    const fromEnv = spec.env === undefined ? undefined : env[spec.env];
+    const source = isSet(given) ? 'code' : isSet(fromEnv) ? 'env' : 'default';
+    const at: At = { option, envVar: spec.env, source };
+    values[option] =
+      source === 'default'
+        ? spec.fallback(at, scope)
+        : spec.parse(source === 'code' ? given : fromEnv, at, scope);
+    sources[option] = source;
   }
-  const metricType = options.metricType ?? 'gauge';
-  if (metricType !== 'gauge' && metricType !== 'counter') {
-    throw new MetricsOptionsError(
-      'metricType',
-      undefined,
-      `must be "gauge" or "counter", got ${JSON.stringify(metricType)}`,
-    );
-  }
-  return {
-    job: str('job', 'HOSTNAME', options.job, env, true),
-    groupingLabels: resolveGroupingLabels(options.groupingLabels, clusterWorkerId),
-    app: str('app', 'APP_NAME', options.app, env, true),
-    pushRateSeconds,
-    serviceName: resolveServiceName(options.serviceName, env, pushEnabled),
-    servicePort: optionalPort('servicePort', 'METRICS_SERVICE_PORT', options.servicePort, env),
-    podPort: optionalPort('podPort', 'METRICS_POD_PORT', options.podPort, env) ?? 9091,
-    dnsServers: resolveDnsServers(options.dnsServers),
-    dnsTimeoutMs: num('dnsTimeoutMs', undefined, options.dnsTimeoutMs, env, 2000, {
-      min: 1,
-      max: 60_000,
-      integer: true,
-    }),
-    pushTimeoutMs,
-    pushEnabled,
-    metricType,
-    metricNames: resolveMetricNames(options.metricNames),
-    deleteOnShutdown: bool('deleteOnShutdown', undefined, options.deleteOnShutdown, env, false),
-    shutdownTimeoutMs: num('shutdownTimeoutMs', undefined, options.shutdownTimeoutMs, env, 5000, {
-      min: 1,
-      max: 600_000,
-      integer: true,
-    }),
-    maxTopics: num('maxTopics', undefined, options.maxTopics, env, 1000, {
-      min: 1,
-      max: 1_000_000,
-      integer: true,
-    }),
-    maxExceptionTypes: num('maxExceptionTypes', undefined, options.maxExceptionTypes, env, 100, {
-      min: 1,
-      max: 1_000_000,
-      integer: true,
-    }),
-    scheme,
-    auth: resolveAuth(options.auth),
-    tls,
-    registry: options.registry,
-    metricsEndpoint: resolveMetricsEndpoint(options.metricsEndpoint),
-    defaultMetrics: resolveDefaultMetrics(options.defaultMetrics),
-  };
+  delete values.clusterWorkerId;
+  return { ...values, sources } as unknown as ResolvedMetricsOptions;
 }
 
-function str(
-  option: string,
-  envVar: string,
-  value: string | undefined,
-  env: Env,
-  required: boolean,
-): string {
-  const raw: unknown = value ?? env[envVar];
-  if (raw !== undefined && typeof raw !== 'string') {
-    throw new MetricsOptionsError(option, envVar, `must be a string, got ${typeof raw}`);
-  }
-  if (raw === undefined || raw.trim() === '') {
-    if (!required) return '';
-    throw new MetricsOptionsError(option, envVar, 'is required and was not set');
-  }
-  return raw.trim();
-}
-
-interface NumRules {
-  min: number;
-  max: number;
-  integer?: boolean;
-  maxReason?: string;
-}
-
-function num(
-  option: string,
-  envVar: string | undefined,
-  value: number | undefined,
-  env: Env,
-  fallback: number,
-  rules: NumRules,
-): number {
-  const fromEnv = envVar ? env[envVar] : undefined;
-  if (value === undefined && (fromEnv === undefined || fromEnv.trim() === '')) return fallback;
-  const n = value ?? (/^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/.test(fromEnv ?? '') ? Number(fromEnv) : NaN);
-  const shown = value !== undefined ? JSON.stringify(value) : JSON.stringify(fromEnv);
-  if (typeof n !== 'number' || !Number.isFinite(n)) {
-    throw new MetricsOptionsError(option, envVar, `must be a number, got ${shown}`);
-  }
-  if (rules.integer && !Number.isInteger(n)) {
-    throw new MetricsOptionsError(option, envVar, `must be a whole number, got ${shown}`);
-  }
-  if (n < rules.min)
-    throw new MetricsOptionsError(option, envVar, `must be at least ${rules.min}, got ${shown}`);
-  if (n > rules.max)
-    throw new MetricsOptionsError(
-      option,
-      envVar,
-      rules.maxReason
-        ? `${rules.maxReason}, got ${shown}`
-        : `must be at most ${rules.max}, got ${shown}`,
-    );
-  return n;
-}
-
-function optionalPort(
-  option: string,
-  envVar: string,
-  value: number | undefined,
-  env: Env,
-): number | undefined {
-  const fromEnv = env[envVar];
-  if (value === undefined && (fromEnv === undefined || fromEnv.trim() === '')) return undefined;
-  return num(option, envVar, value, env, 0, { min: 1, max: 65_535, integer: true });
-}
-
-function bool(
-  option: string,
-  envVar: string | undefined,
-  value: boolean | undefined,
-  env: Env,
-  fallback: boolean,
-): boolean {
-  if (value !== undefined) {
-    if (typeof value !== 'boolean')
-      throw new MetricsOptionsError(
-        option,
-        envVar,
-        `must be true or false, got ${JSON.stringify(value)}`,
-      );
-    return value;
-  }
-  const raw = envVar ? env[envVar]?.trim().toLowerCase() : undefined;
-  if (raw === undefined || raw === '') return fallback;
-  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
-  if (['false', '0', 'no', 'off'].includes(raw)) return false;
-  throw new MetricsOptionsError(
-    option,
-    envVar,
-    `must be true or false, got ${JSON.stringify(env[envVar!])}`,
+function isSet(value: unknown): boolean {
+  return (
+    value !== undefined && value !== null && !(typeof value === 'string' && value.trim() === '')
   );
 }
 
-const DNS_NAME =
-  /^(?=.{1,253}\.?$)([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)*\.?$/;
+const codeAt = (option: string): At => ({ option, envVar: undefined, source: 'code' });
 
-function resolveServiceName(value: string | undefined, env: Env, pushEnabled: boolean): string {
-  const name = str('serviceName', 'METRICS_SERVICE_NAME', value, env, pushEnabled);
-  if (name !== '' && isIP(name) === 0 && !DNS_NAME.test(name)) {
-    throw new MetricsOptionsError(
-      'serviceName',
-      'METRICS_SERVICE_NAME',
-      `must be a DNS name or an IP address, got ${JSON.stringify(name)}`,
-    );
-  }
-  return name;
-}
-
+/** Checks DNS servers given as `ip` or `ip:port` (`[v6]:port`); also used by the sweeper. */
 export function resolveDnsServers(servers: string[] | undefined): readonly string[] | undefined {
   if (servers === undefined) return undefined;
-  if (!Array.isArray(servers) || servers.length === 0) {
-    throw new MetricsOptionsError(
-      'dnsServers',
-      undefined,
-      'must be a non-empty array of "address" or "address:port" strings',
-    );
-  }
+  const at = codeAt('dnsServers');
+  if (!Array.isArray(servers) || servers.length === 0) fail(at, messages.dnsServersEmpty);
   for (const server of servers) {
     const match =
       typeof server === 'string' ? /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(server) : null;
@@ -368,85 +288,53 @@ export function resolveDnsServers(servers: string[] | undefined): readonly strin
       (typeof server === 'string' && isIP(server) === 6 ? server : undefined);
     const port = match?.[3] === undefined ? 53 : Number(match[3]);
     if (host === undefined || isIP(host) === 0 || port < 1 || port > 65_535) {
-      throw new MetricsOptionsError(
-        'dnsServers',
-        undefined,
-        `has ${JSON.stringify(server)}, which is not "ip" or "ip:port"`,
-      );
+      fail(at, messages.notADnsServer(server));
     }
   }
   return Object.freeze([...servers]);
 }
 
-function resolveMetricNames(
-  names: MetricsModuleOptions['metricNames'],
-): ResolvedMetricsOptions['metricNames'] {
+function resolveMetricNames(names: MetricsModuleOptions['metricNames']): StandardMetricNames {
   const resolved = { ...DEFAULT_METRIC_NAMES, ...names };
   for (const [key, name] of Object.entries(resolved)) {
-    if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
-      throw new MetricsOptionsError(
-        `metricNames.${key}`,
-        undefined,
-        `must be a valid Prometheus metric name, got ${JSON.stringify(name)}`,
-      );
+    if (typeof name !== 'string' || !validateMetricName(name)) {
+      fail(codeAt(`metricNames.${key}`), messages.notAMetricName(name));
     }
   }
   if (new Set(Object.values(resolved)).size !== 3) {
-    throw new MetricsOptionsError(
-      'metricNames',
-      undefined,
-      'must give the three metrics three different names',
-    );
+    fail(codeAt('metricNames'), messages.sameMetricNames);
   }
   return resolved;
 }
 
+// prom-client exports no label-name check at its top level (only validateMetricName).
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 // Labels the module's own metrics carry (or Prometheus sets): a grouping label of the same name
 // would make the Pushgateway reject every push.
 const RESERVED_GROUPING_LABELS = new Set(['job', 'app', 'topic', 'exception', 'target', 'reason']);
 
+/** Grouping labels after `job`, the node:cluster worker's included. */
 function resolveGroupingLabels(
   labels: MetricsModuleOptions['groupingLabels'],
-  clusterWorkerId: number | undefined,
-): ResolvedMetricsOptions['groupingLabels'] {
+  scope: Scope,
+): Readonly<Record<string, string>> {
   if (
     labels !== undefined &&
     (typeof labels !== 'object' || labels === null || Array.isArray(labels))
   ) {
-    throw new MetricsOptionsError(
-      'groupingLabels',
-      undefined,
-      `must be an object of label names to values, got ${JSON.stringify(labels)}`,
-    );
+    fail(codeAt('groupingLabels'), messages.notALabelMap(labels));
   }
   const resolved: Record<string, string> = {};
   for (const [name, value] of Object.entries(labels ?? {})) {
-    const option = `groupingLabels.${name}`;
-    if (!LABEL_NAME.test(name) || name.startsWith('__')) {
-      throw new MetricsOptionsError(option, undefined, 'is not a valid Prometheus label name');
-    }
-    if (name === 'instance') {
-      throw new MetricsOptionsError(
-        option,
-        undefined,
-        'must not be "instance": dashboards de-duplicate the cache pods\' copies over it; use e.g. "worker" or "process"',
-      );
-    }
-    if (RESERVED_GROUPING_LABELS.has(name)) {
-      throw new MetricsOptionsError(option, undefined, 'is a label the module already sets');
-    }
-    if (typeof value !== 'string' || value.trim() === '') {
-      throw new MetricsOptionsError(
-        option,
-        undefined,
-        `must be a non-empty string, got ${JSON.stringify(value)}`,
-      );
-    }
+    const at = codeAt(`groupingLabels.${name}`);
+    if (!LABEL_NAME.test(name) || name.startsWith('__')) fail(at, messages.notALabelName);
+    if (name === 'instance') fail(at, messages.instanceLabel);
+    if (RESERVED_GROUPING_LABELS.has(name)) fail(at, messages.reservedLabel);
+    if (typeof value !== 'string' || value.trim() === '') fail(at, messages.notALabelValue(value));
     resolved[name] = value.trim();
   }
-  if (clusterWorkerId !== undefined && resolved.worker === undefined) {
-    resolved.worker = String(clusterWorkerId);
+  if (scope.clusterWorkerId !== undefined && resolved.worker === undefined) {
+    resolved.worker = String(scope.clusterWorkerId);
   }
   return Object.freeze(resolved);
 }
@@ -454,74 +342,56 @@ function resolveGroupingLabels(
 // A plain path: route parameters and wildcards mean different things to Express and Fastify.
 const ENDPOINT_PATH = /^\/[A-Za-z0-9._~/-]*$/;
 
+/** Where the pull endpoint is served; `undefined` when it is off. */
 function resolveMetricsEndpoint(
   value: MetricsModuleOptions['metricsEndpoint'],
-): ResolvedMetricsOptions['metricsEndpoint'] {
+): { readonly path: string } | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return { path: '/metrics' };
   if (typeof value !== 'object' || value === null) {
-    throw new MetricsOptionsError(
-      'metricsEndpoint',
-      undefined,
-      `must be true, false or { path }, got ${JSON.stringify(value)}`,
-    );
+    fail(codeAt('metricsEndpoint'), messages.notAnEndpoint(value));
   }
   const path = value.path ?? '/metrics';
   if (typeof path !== 'string' || !ENDPOINT_PATH.test(path)) {
-    throw new MetricsOptionsError(
-      'metricsEndpoint.path',
-      undefined,
-      `must be a plain path starting with "/", got ${JSON.stringify(path)}`,
-    );
+    fail(codeAt('metricsEndpoint.path'), messages.notAPath(path));
   }
   return { path };
 }
 
+/** Prefix of the default process metrics; `undefined` when they are off. */
 function resolveDefaultMetrics(
   value: MetricsModuleOptions['defaultMetrics'],
-): ResolvedMetricsOptions['defaultMetrics'] {
+): { readonly prefix: string } | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return { prefix: '' };
   if (typeof value !== 'object' || value === null) {
-    throw new MetricsOptionsError(
-      'defaultMetrics',
-      undefined,
-      `must be true, false or { prefix }, got ${JSON.stringify(value)}`,
-    );
+    fail(codeAt('defaultMetrics'), messages.notDefaultMetrics(value));
   }
   const prefix = value.prefix ?? '';
-  if (typeof prefix !== 'string' || (prefix !== '' && !METRIC_NAME.test(prefix))) {
-    throw new MetricsOptionsError(
-      'defaultMetrics.prefix',
-      undefined,
-      `must be empty or start a valid Prometheus metric name, got ${JSON.stringify(prefix)}`,
-    );
+  if (typeof prefix !== 'string' || (prefix !== '' && !validateMetricName(prefix))) {
+    fail(codeAt('defaultMetrics.prefix'), messages.notAPrefix(prefix));
   }
   return { prefix };
 }
 
+/** Checks basic auth or a bearer token; also used by the sweeper. */
 export function resolveAuth(auth: PushAuth | undefined): PushAuth | undefined {
   if (auth === undefined) return undefined;
   if ('bearerToken' in auth) {
     if (typeof auth.bearerToken !== 'string' || auth.bearerToken === '') {
-      throw new MetricsOptionsError('auth.bearerToken', undefined, 'must be a non-empty string');
+      fail(codeAt('auth.bearerToken'), messages.emptyToken);
     }
     return { bearerToken: auth.bearerToken };
   }
   if (typeof auth.username !== 'string' || auth.username === '' || auth.username.includes(':')) {
-    throw new MetricsOptionsError(
-      'auth.username',
-      undefined,
-      'must be a non-empty string without ":"',
-    );
+    fail(codeAt('auth.username'), messages.badUsername);
   }
-  if (typeof auth.password !== 'string') {
-    throw new MetricsOptionsError('auth.password', undefined, 'must be a string');
-  }
+  if (typeof auth.password !== 'string') fail(codeAt('auth.password'), messages.badPassword);
   return { username: auth.username, password: auth.password };
 }
 
-export function resolveTls(tls: PushTlsOptions | undefined): ResolvedMetricsOptions['tls'] {
+/** Reads the TLS files and fills in defaults; also used by the sweeper. */
+export function resolveTls(tls: PushTlsOptions | undefined): ResolvedPushTls | undefined {
   if (tls === undefined) return undefined;
   return {
     ca: pem('tls.ca', tls.ca),
@@ -539,10 +409,6 @@ function pem(option: string, value: string | undefined): string | undefined {
   try {
     return readFileSync(value, 'utf8');
   } catch (error) {
-    throw new MetricsOptionsError(
-      option,
-      undefined,
-      `is neither PEM text nor a readable file: ${(error as Error).message}`,
-    );
+    return fail(codeAt(option), messages.notPem((error as Error).message));
   }
 }

@@ -1,4 +1,6 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { MetricsOptionsError } from '../errors/metrics-options.error';
+import * as messages from '../metrics.messages';
 import {
   METRICS_HEALTH_INDICATOR_SERVICE,
   METRICS_HEALTH_OPTIONS,
@@ -12,33 +14,34 @@ import { MetricsHealthIndicator } from './metrics.health';
  * Import it beside `TerminusModule` in the app's health module; the metrics module must be
  * global (the default) or imported there too. Import the class as it is for `minTargets: 1`.
  */
-@Module({
-  providers: [
-    { provide: METRICS_HEALTH_OPTIONS, useValue: { minTargets: 1 } },
-    { provide: METRICS_HEALTH_INDICATOR_SERVICE, useFactory: loadHealthIndicatorService },
-    MetricsHealthIndicator,
-  ],
-  exports: [MetricsHealthIndicator],
-})
+@Module({ providers: healthProviders({}), exports: [MetricsHealthIndicator] })
 export class MetricsHealthModule {
   /** The indicator with `minTargets` (default 1) pods that must accept each push. */
   static forRoot(options: MetricsHealthOptions = {}): DynamicModule {
-    const minTargets = options.minTargets ?? 1;
-    if (!Number.isInteger(minTargets) || minTargets < 1) {
-      throw new Error(
-        `MetricsHealthModule: option "minTargets" must be a whole number >= 1, got ${JSON.stringify(options.minTargets)}`,
-      );
-    }
     return {
       module: MetricsHealthModule,
-      providers: [
-        { provide: METRICS_HEALTH_OPTIONS, useValue: { minTargets } },
-        { provide: METRICS_HEALTH_INDICATOR_SERVICE, useFactory: loadHealthIndicatorService },
-        MetricsHealthIndicator,
-      ],
+      providers: healthProviders(options),
       exports: [MetricsHealthIndicator],
     };
   }
+}
+
+/** The module's providers, for the class imported as it is and for `forRoot` alike. */
+function healthProviders(options: MetricsHealthOptions): Provider[] {
+  const minTargets = options.minTargets ?? 1;
+  if (!Number.isInteger(minTargets) || minTargets < 1) {
+    throw new MetricsOptionsError(
+      'minTargets',
+      undefined,
+      messages.badMinTargets(options.minTargets),
+      'code',
+    );
+  }
+  return [
+    { provide: METRICS_HEALTH_OPTIONS, useValue: { minTargets } },
+    { provide: METRICS_HEALTH_INDICATOR_SERVICE, useFactory: loadHealthIndicatorService },
+    MetricsHealthIndicator,
+  ];
 }
 
 async function loadHealthIndicatorService(): Promise<HealthIndicatorServiceLike> {
@@ -46,8 +49,6 @@ async function loadHealthIndicatorService(): Promise<HealthIndicatorServiceLike>
     const terminus = await import('@nestjs/terminus');
     return new terminus.HealthIndicatorService() as unknown as HealthIndicatorServiceLike;
   } catch (error) {
-    throw new Error(
-      `MetricsHealthModule needs @nestjs/terminus (>= 11) installed: ${(error as Error).message}`,
-    );
+    throw new Error(messages.terminusMissing((error as Error).message));
   }
 }

@@ -80,18 +80,24 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
     return this.discovery.targets;
   }
 
-  /** Starts the push interval once the app is up. */
+  /** Starts the push interval once the app is up; warns once when pushing is off by default. */
   onApplicationBootstrap(): void {
-    if (!this.options.pushEnabled) return;
+    if (!this.options.pushEnabled) {
+      // Off for want of a service name, not by choice: say so once, naming the settings.
+      if (this.options.sources.pushEnabled === 'default') this.logger.warn(messages.pushingOff);
+      return;
+    }
     const timer = setInterval(() => this.tick(), this.options.pushRateSeconds * 1000);
     this.schedulerRegistry.addInterval(PUSH_INTERVAL_NAME, timer);
   }
 
   /**
    * Pushes now, after any cycle under way, and resolves with the report. Never rejects.
-   * Works also with `pushEnabled: false` (e.g. for a manual push in a script).
+   * Works also with `pushEnabled: false` (e.g. for a manual push in a script) when a service name
+   * is set; without one nothing is sent and the report says `skipped: 'no-service-name'`.
    */
   pushNow(): Promise<PushReport> {
+    if (this.options.serviceName === '') return Promise.resolve(skippedReport());
     return this.exclusive(() => this.cycle('push', this.options.pushTimeoutMs));
   }
 
@@ -214,6 +220,21 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
 }
 
 const DNS_FAILING = '\u0000dns-failing';
+
+/** The report of a push with no metrics cache configured: nothing resolved, nothing sent. */
+function skippedReport(): PushReport {
+  return {
+    kind: 'push',
+    startedAt: new Date(),
+    durationMs: 0,
+    bytes: 0,
+    discovery: { targets: [], source: 'none' },
+    targets: [],
+    succeeded: 0,
+    ok: false,
+    skipped: 'no-service-name',
+  };
+}
 
 async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,5 +1,7 @@
 // Hostile input: job names and label values that need encoding or escaping, thousands of
-// distinct exception types and topics, and bad options or env values at start-up.
+// distinct exception types and topics, and bad options or env values at start-up. Every test
+// has jobs of its own (suffixed with this run's id), so none reads what another left.
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsOptionsError, OVERFLOW_LABEL_VALUE, type MetricsModuleOptions } from '../../lib';
 import {
@@ -9,21 +11,21 @@ import {
   type MetricsApp,
 } from '../support/faults';
 import {
+  cleanUpGroupEverywhere,
   findSample,
   queryPrometheus,
   readPushgateway,
   waitFor,
   type Sample,
-  deleteGroupEverywhere,
 } from '../support/stack';
 import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
+const RUN = randomBytes(3).toString('hex');
 const APP = 'faults-hostile-app';
 const [POD0] = PUSHGATEWAY_ADDRS;
-const JOB_WITH_SLASH = 'faults-hostile/with/slashes';
-const JOB_WITH_SPACES = 'faults-hostile with spaces ünïcødé ☃ 指標';
-const JOB_CAPS = 'faults-hostile-caps';
-const JOB_BAD = 'faults-hostile-bad-options';
+const JOB_WITH_SLASH = `faults-hostile/with/slashes-${RUN}`;
+const JOB_WITH_SPACES = `faults-hostile with spaces ünïcødé ☃ 指標 ${RUN}`;
+const JOB_CAPS = `faults-hostile-caps-${RUN}`;
 const HOSTILE_TOPIC = 'quote" back\\slash\nnew line \\n} {x="y"}';
 const HOSTILE_EXCEPTION = 'Err"or\\\n☃';
 
@@ -31,9 +33,19 @@ function promString(value: string): string {
   return JSON.stringify(value);
 }
 
+/** True when any pod holds a group of `job`. */
+async function onAnyPod(job: string): Promise<boolean> {
+  for (const addr of PUSHGATEWAY_ADDRS) {
+    if (findSample(await readPushgateway(addr), 'push_time_seconds', { job }) !== undefined) {
+      return true;
+    }
+  }
+  return false;
+}
+
 describe('hostile input', () => {
   const apps: MetricsApp[] = [];
-  const jobs = [JOB_WITH_SLASH, JOB_WITH_SPACES, JOB_CAPS, JOB_BAD];
+  const jobs = [JOB_WITH_SLASH, JOB_WITH_SPACES, JOB_CAPS];
 
   beforeAll(async () => {
     await restoreStack();
@@ -44,7 +56,7 @@ describe('hostile input', () => {
   });
 
   afterAll(async () => {
-    for (const job of jobs) await deleteGroupEverywhere(job);
+    for (const job of jobs) await cleanUpGroupEverywhere(job);
   });
 
   it.each([JOB_WITH_SLASH, JOB_WITH_SPACES])(
@@ -139,7 +151,11 @@ describe('hostile input', () => {
     ['pushRateSeconds', { pushRateSeconds: undefined }, { METRICS_PUSH_RATE: 'ten' }],
     ['pushTimeoutMs', { pushRateSeconds: 1, pushTimeoutMs: 5000 }, {}],
     ['serviceName', { serviceName: 'not a host name!' }, {}],
-    ['serviceName', { serviceName: undefined }, { METRICS_SERVICE_NAME: '' }],
+    [
+      'serviceName',
+      { serviceName: undefined },
+      { METRICS_SERVICE_NAME: '', METRICS_PUSH_ENABLED: 'true' },
+    ],
     ['podPort', {}, { METRICS_POD_PORT: '70000' }],
     ['servicePort', {}, { METRICS_SERVICE_PORT: 'http' }],
     ['pushEnabled', {}, { METRICS_PUSH_ENABLED: 'maybe' }],
@@ -157,50 +173,65 @@ describe('hostile input', () => {
     ['app', { app: '' }, { APP_NAME: '' }],
   ];
 
-  it.each(badOptions)(
-    'fails start-up naming %s, before any timer or request',
-    async (option, options, env) => {
+  it.each(badOptions.map(([option, options, env], i) => [option, options, env, i] as const))(
+    'fails start-up naming %s, before any timer or request, and never pushes',
+    async (option, options, env, i) => {
+      const job = `faults-hostile-bad-${RUN}-${i}`;
+      const fence = `faults-hostile-fence-${RUN}-${i}`;
+      jobs.push(job, fence);
       const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
       Object.assign(process.env, env);
       const before = activeResources();
+      let error: unknown;
+      let after: Record<string, number>;
       try {
-        const started = createMetricsApp({
-          job: JOB_BAD,
+        error = await createMetricsApp({
+          job,
           app: APP,
           pushRateSeconds: 0.1,
           pushTimeoutMs: 50,
           ...options,
-        });
-        const error = await started.then(
-          (m) => {
-            apps.push(m);
-            return undefined;
-          },
+        }).then(
+          (m) => void apps.push(m),
           (e: unknown) => e,
         );
-        expect(error).toBeInstanceOf(MetricsOptionsError);
-        expect((error as MetricsOptionsError).option).toBe(option);
-        expect((error as Error).message).toContain(`"${option}"`);
-        for (const envVar of Object.keys(env)) expect((error as Error).message).toContain(envVar);
-        expect((error as Error).message).not.toContain('secret-never-shown');
-        const after = activeResources();
-        expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual(before.TCPSocketWrap ?? 0);
-        expect(after.Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0);
+        after = activeResources();
       } finally {
         for (const [k, v] of Object.entries(saved)) {
           if (v === undefined) delete process.env[k];
           else process.env[k] = v;
         }
       }
+
+      expect(error).toBeInstanceOf(MetricsOptionsError);
+      expect((error as MetricsOptionsError).option).toBe(option);
+      expect((error as Error).message).toContain(`"${option}"`);
+      for (const envVar of Object.keys(env)) expect((error as Error).message).toContain(envVar);
+      expect((error as Error).message).not.toContain('secret-never-shown');
+      expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual(before.TCPSocketWrap ?? 0);
+      expect(after.Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0);
+
+      // A fence: an app started after the failed one, with the same push interval, pushes its
+      // own group. Once every pod holds it, an interval the failed app had started would have
+      // pushed too; its job must be on no pod.
+      const control = await createMetricsApp({
+        job: fence,
+        app: APP,
+        pushRateSeconds: 0.1,
+        pushTimeoutMs: 50,
+      });
+      apps.push(control);
+      await waitFor(
+        async () => {
+          for (const addr of PUSHGATEWAY_ADDRS) {
+            const samples = await readPushgateway(addr);
+            if (findSample(samples, 'push_time_seconds', { job: fence }) === undefined) return;
+          }
+          return true;
+        },
+        { timeoutMs: 5_000, intervalMs: 50, what: `the fence app's push on every pod` },
+      );
+      expect(await onAnyPod(job)).toBe(false);
     },
   );
-
-  it('sent nothing to any pod for the apps that failed to start', async () => {
-    // pushRateSeconds 0.1 above: a started interval would have pushed by now.
-    await new Promise((r) => setTimeout(r, 300));
-    for (const addr of PUSHGATEWAY_ADDRS) {
-      const samples = await readPushgateway(addr);
-      expect(samples.filter((s) => s.labels.job === JOB_BAD)).toEqual([]);
-    }
-  });
 });

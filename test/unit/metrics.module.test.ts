@@ -119,7 +119,7 @@ describe('NubiumMetricsModule', () => {
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MetricsOptionsError);
       expect((error as Error).message).toBe(
-        'NubiumMetricsModule: option "pushRateSeconds" (env METRICS_PUSH_RATE) must be a number, got "often"',
+        'NubiumMetricsModule: option "pushRateSeconds" (from env METRICS_PUSH_RATE) must be a number, got "often"',
       );
     } finally {
       if (previous === undefined) delete process.env.METRICS_PUSH_RATE;

@@ -71,13 +71,26 @@ describe('resolveMetricsOptions', () => {
   it.each([
     ['job', 'HOSTNAME'],
     ['app', 'APP_NAME'],
-    ['serviceName', 'METRICS_SERVICE_NAME'],
   ])('fails naming %s and %s when it is missing', (option, envVar) => {
     const error = failure(() => resolveMetricsOptions({}, { ...env, [envVar]: undefined }));
     expect(error.option).toBe(option);
     expect(error.envVar).toBe(envVar);
     expect(error.message).toBe(
       `NubiumMetricsModule: option "${option}" (env ${envVar}) is required and was not set`,
+    );
+  });
+
+  it('fails naming serviceName and METRICS_SERVICE_NAME when it is missing and pushing is enabled', () => {
+    const error = failure(() =>
+      resolveMetricsOptions(
+        {},
+        { ...env, METRICS_SERVICE_NAME: undefined, METRICS_PUSH_ENABLED: 'true' },
+      ),
+    );
+    expect(error.option).toBe('serviceName');
+    expect(error.envVar).toBe('METRICS_SERVICE_NAME');
+    expect(error.message).toBe(
+      'NubiumMetricsModule: option "serviceName" (env METRICS_SERVICE_NAME) is required and was not set: pushing is enabled by option "pushEnabled" (from env METRICS_PUSH_ENABLED)',
     );
   });
 
@@ -107,7 +120,9 @@ describe('resolveMetricsOptions', () => {
     ['METRICS_PUSH_ENABLED', 'maybe', 'pushEnabled', 'must be true or false, got "maybe"'],
   ])('rejects %s=%s naming the option', (envVar, value, option, reason) => {
     const error = failure(() => resolveMetricsOptions({}, { ...env, [envVar]: value }));
-    expect(error.message).toBe(`NubiumMetricsModule: option "${option}" (env ${envVar}) ${reason}`);
+    expect(error.message).toBe(
+      `NubiumMetricsModule: option "${option}" (from env ${envVar}) ${reason}`,
+    );
   });
 
   it('rejects a push timeout longer than the push interval', () => {

@@ -1,0 +1,168 @@
+// The README's forRootAsync example with @nestjs/config's ConfigService, run exactly as printed:
+// the fenced block right after the README line that starts with MARKER. Its pushes go to an
+// in-process stand-in Pushgateway, so the shared stack is not needed.
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import ts from 'typescript';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  MetricsManager,
+  MetricsPusher,
+  NubiumMetricsModule,
+  RESOLVED_METRICS_OPTIONS,
+  type ResolvedMetricsOptions,
+} from '../../lib';
+import { parseTextFormat } from '../support/text-format';
+
+const README = resolve(__dirname, '../..', 'README.md');
+/** The README line just above the example; keep it (or this test's MARKER) when editing. */
+const MARKER = 'or, with options from';
+
+const ENV_VARS = [
+  'HOSTNAME',
+  'APP_NAME',
+  'METRICS_SERVICE_NAME',
+  'METRICS_SERVICE_PORT',
+  'METRICS_POD_PORT',
+  'METRICS_PUSH_RATE',
+  'METRICS_PUSH_ENABLED',
+];
+
+/** The TypeScript of the fenced block after the MARKER line, as printed. */
+function readmeSnippet(): string {
+  const lines = readFileSync(README, 'utf8').split('\n');
+  const marker = lines.findIndex((line) => line.startsWith(MARKER));
+  expect(marker, `README.md has no line starting with "${MARKER}"`).toBeGreaterThan(-1);
+  let open = marker + 1;
+  while (lines[open]?.trim() === '') open++;
+  expect(lines[open], `the line after "${MARKER}" must open a ts block`).toBe('```ts');
+  const close = lines.findIndex((line, i) => i > open && line.startsWith('```'));
+  const snippet = lines.slice(open + 1, close).join('\n');
+  expect(snippet).toContain('forRootAsync');
+  expect(snippet).toContain('ConfigService');
+  return snippet;
+}
+
+/** Evaluates the snippet with the names it uses in scope; its value is the dynamic module. */
+function runSnippet(snippet: string): DynamicModule {
+  const { outputText, diagnostics } = ts.transpileModule(snippet, {
+    compilerOptions: { target: ts.ScriptTarget.ES2022 },
+    reportDiagnostics: true,
+  });
+  expect(diagnostics ?? []).toEqual([]);
+  // A direct eval returns the value of the snippet's last expression statement.
+  const evaluate = new Function(
+    'NubiumMetricsModule',
+    'ConfigModule',
+    'ConfigService',
+    'source',
+    'return eval(source);',
+  ) as (...args: unknown[]) => DynamicModule;
+  return evaluate(NubiumMetricsModule, ConfigModule, ConfigService, outputText);
+}
+
+interface Push {
+  method: string;
+  url: string;
+  body: string;
+}
+
+const saved: Record<string, string | undefined> = {};
+let app: INestApplicationContext | undefined;
+let server: Server | undefined;
+
+beforeEach(() => {
+  for (const name of ENV_VARS) {
+    saved[name] = process.env[name];
+    delete process.env[name];
+  }
+});
+
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  await new Promise((done) => (server ? server.close(done) : done(undefined)));
+  server = undefined;
+  for (const name of ENV_VARS) {
+    if (saved[name] === undefined) delete process.env[name];
+    else process.env[name] = saved[name];
+  }
+});
+
+async function startStandInPushgateway(pushes: Push[]): Promise<number> {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      pushes.push({ method: req.method!, url: req.url!, body: Buffer.concat(chunks).toString() });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
+  return (server.address() as AddressInfo).port;
+}
+
+async function boot(): Promise<INestApplicationContext> {
+  @Module({ imports: [runSnippet(readmeSnippet())] })
+  class ReadmeAppModule {}
+  app = await NestFactory.createApplicationContext(ReadmeAppModule, {
+    logger: false,
+    abortOnError: false,
+  });
+  await app.init();
+  return app;
+}
+
+describe("README: forRootAsync with @nestjs/config's ConfigService (stand-in Pushgateway)", () => {
+  it('boots as printed with every value from the environment, strings included, and pushes', async () => {
+    const pushes: Push[] = [];
+    const port = await startStandInPushgateway(pushes);
+    Object.assign(process.env, {
+      HOSTNAME: 'readme-pod',
+      APP_NAME: 'readme-orders',
+      METRICS_SERVICE_NAME: '127.0.0.1',
+      METRICS_POD_PORT: String(port),
+      METRICS_PUSH_RATE: '3600',
+      METRICS_PUSH_ENABLED: 'true',
+    });
+
+    const started = await boot();
+    const options = started.get<ResolvedMetricsOptions>(RESOLVED_METRICS_OPTIONS);
+    started.get(MetricsManager).incMessagesConsumed('readme.orders', 4);
+    const report = await started.get(MetricsPusher).pushNow();
+
+    expect(options).toMatchObject({
+      app: 'readme-orders',
+      job: 'readme-pod',
+      serviceName: '127.0.0.1',
+      podPort: port,
+      pushRateSeconds: 3600,
+      pushEnabled: true,
+    });
+    expect(report.succeeded).toBe(1);
+    expect(pushes.map((p) => `${p.method} ${p.url}`)).toEqual(['PUT /metrics/job/readme-pod']);
+    const sample = parseTextFormat(pushes[0].body).find(
+      (s) => s.name === 'messages_consumed' && s.labels.topic === 'readme.orders',
+    );
+    expect(sample?.labels).toMatchObject({ app: 'readme-orders', job: 'readme-pod' });
+    expect(sample?.value).toBe(4);
+  });
+
+  it('boots as printed on a machine with only APP_NAME set, pushing off', async () => {
+    process.env.APP_NAME = 'readme-laptop';
+
+    const started = await boot();
+    const options = started.get<ResolvedMetricsOptions>(RESOLVED_METRICS_OPTIONS);
+    started.get(MetricsManager).incMessagesProduced('readme.invoices');
+    const report = await started.get(MetricsPusher).pushNow();
+
+    expect(options).toMatchObject({ app: 'readme-laptop', pushEnabled: false, serviceName: '' });
+    expect(started.get(MetricsManager).messagesProduced('readme.invoices')).toBe(1);
+    expect(report).toMatchObject({ skipped: 'no-service-name', targets: [] });
+  });
+});
