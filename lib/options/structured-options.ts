@@ -1,0 +1,153 @@
+// The object-valued options, given in code only: each checked once, at start-up.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { validateMetricName } from 'prom-client';
+import type {
+  MetricsModuleOptions,
+  StandardMetricNames,
+} from '../interfaces/metrics-options.interface';
+import type { PushAuth, PushTlsOptions, ResolvedPushTls } from '../interfaces/push-auth.interface';
+import { DEFAULT_METRIC_NAMES } from '../metrics.constants';
+import * as messages from '../metrics.messages';
+import { codeAt, fail, type Scope } from './option-scope';
+
+/** Checks DNS servers given as `ip` or `ip:port` (`[v6]:port`); also used by the sweeper. */
+export function resolveDnsServers(servers: string[] | undefined): readonly string[] | undefined {
+  if (servers === undefined) return undefined;
+  const at = codeAt('dnsServers');
+  if (!Array.isArray(servers) || servers.length === 0) fail(at, messages.dnsServersEmpty);
+  for (const server of servers) {
+    const match =
+      typeof server === 'string' ? /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(server) : null;
+    const host =
+      match?.[1] ??
+      match?.[2] ??
+      (typeof server === 'string' && isIP(server) === 6 ? server : undefined);
+    const port = match?.[3] === undefined ? 53 : Number(match[3]);
+    if (host === undefined || isIP(host) === 0 || port < 1 || port > 65_535) {
+      fail(at, messages.notADnsServer(server));
+    }
+  }
+  return Object.freeze([...servers]);
+}
+
+export function resolveMetricNames(
+  names: MetricsModuleOptions['metricNames'],
+): StandardMetricNames {
+  const resolved = { ...DEFAULT_METRIC_NAMES, ...names };
+  for (const [key, name] of Object.entries(resolved)) {
+    if (typeof name !== 'string' || !validateMetricName(name)) {
+      fail(codeAt(`metricNames.${key}`), messages.notAMetricName(name));
+    }
+  }
+  if (new Set(Object.values(resolved)).size !== 3) {
+    fail(codeAt('metricNames'), messages.sameMetricNames);
+  }
+  return resolved;
+}
+
+// prom-client exports no label-name check at its top level (only validateMetricName).
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+// Labels the module's own metrics carry (or Prometheus sets): a grouping label of the same name
+// would make the Pushgateway reject every push.
+const RESERVED_GROUPING_LABELS = new Set(['job', 'app', 'topic', 'exception', 'target', 'reason']);
+
+/** Grouping labels after `job`, the node:cluster worker's included. */
+export function resolveGroupingLabels(
+  labels: MetricsModuleOptions['groupingLabels'],
+  scope: Scope,
+): Readonly<Record<string, string>> {
+  if (
+    labels !== undefined &&
+    (typeof labels !== 'object' || labels === null || Array.isArray(labels))
+  ) {
+    fail(codeAt('groupingLabels'), messages.notALabelMap(labels));
+  }
+  const resolved: Record<string, string> = {};
+  for (const [name, value] of Object.entries(labels ?? {})) {
+    const at = codeAt(`groupingLabels.${name}`);
+    if (!LABEL_NAME.test(name) || name.startsWith('__')) fail(at, messages.notALabelName);
+    if (name === 'instance') fail(at, messages.instanceLabel);
+    if (RESERVED_GROUPING_LABELS.has(name)) fail(at, messages.reservedLabel);
+    if (typeof value !== 'string' || value.trim() === '') fail(at, messages.notALabelValue(value));
+    resolved[name] = value.trim();
+  }
+  if (scope.clusterWorkerId !== undefined && resolved.worker === undefined) {
+    resolved.worker = String(scope.clusterWorkerId);
+  }
+  return Object.freeze(resolved);
+}
+
+// A plain path: route parameters and wildcards mean different things to Express and Fastify.
+const ENDPOINT_PATH = /^\/[A-Za-z0-9._~/-]*$/;
+
+/** Where the pull endpoint is served; `undefined` when it is off. */
+export function resolveMetricsEndpoint(
+  value: MetricsModuleOptions['metricsEndpoint'],
+): { readonly path: string } | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return { path: '/metrics' };
+  if (typeof value !== 'object' || value === null) {
+    fail(codeAt('metricsEndpoint'), messages.notAnEndpoint(value));
+  }
+  const path = value.path ?? '/metrics';
+  if (typeof path !== 'string' || !ENDPOINT_PATH.test(path)) {
+    fail(codeAt('metricsEndpoint.path'), messages.notAPath(path));
+  }
+  return { path };
+}
+
+/** Prefix of the default process metrics; `undefined` when they are off. */
+export function resolveDefaultMetrics(
+  value: MetricsModuleOptions['defaultMetrics'],
+): { readonly prefix: string } | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return { prefix: '' };
+  if (typeof value !== 'object' || value === null) {
+    fail(codeAt('defaultMetrics'), messages.notDefaultMetrics(value));
+  }
+  const prefix = value.prefix ?? '';
+  if (typeof prefix !== 'string' || (prefix !== '' && !validateMetricName(prefix))) {
+    fail(codeAt('defaultMetrics.prefix'), messages.notAPrefix(prefix));
+  }
+  return { prefix };
+}
+
+/** Checks basic auth or a bearer token; also used by the sweeper. */
+export function resolveAuth(auth: PushAuth | undefined): PushAuth | undefined {
+  if (auth === undefined) return undefined;
+  if ('bearerToken' in auth) {
+    if (typeof auth.bearerToken !== 'string' || auth.bearerToken === '') {
+      fail(codeAt('auth.bearerToken'), messages.emptyToken);
+    }
+    return { bearerToken: auth.bearerToken };
+  }
+  if (typeof auth.username !== 'string' || auth.username === '' || auth.username.includes(':')) {
+    fail(codeAt('auth.username'), messages.badUsername);
+  }
+  if (typeof auth.password !== 'string') fail(codeAt('auth.password'), messages.badPassword);
+  return { username: auth.username, password: auth.password };
+}
+
+/** Reads the TLS files and fills in defaults; also used by the sweeper. */
+export function resolveTls(tls: PushTlsOptions | undefined): ResolvedPushTls | undefined {
+  if (tls === undefined) return undefined;
+  return {
+    ca: pem('tls.ca', tls.ca),
+    cert: pem('tls.cert', tls.cert),
+    key: pem('tls.key', tls.key),
+    serverName: tls.serverName ?? '',
+    rejectUnauthorized: tls.rejectUnauthorized ?? true,
+  };
+}
+
+/** PEM text stays as it is; anything else is a file path, read now so a bad path fails start-up. */
+function pem(option: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.includes('-----BEGIN')) return value;
+  try {
+    return readFileSync(value, 'utf8');
+  } catch (error) {
+    return fail(codeAt(option), messages.notPem((error as Error).message));
+  }
+}
