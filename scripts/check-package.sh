@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Checks the package users install: builds it, packs the tarball into .run/pack/, runs publint
-# and arethetypeswrong on that tarball, and asserts it holds nothing but what users need.
-# Prints the tarball's path on its last line (test/compat/run.sh reuses it).
+# Checks the package users install: packs the tarball into .run/pack/ from a tree without dist/
+# (npm's prepack script builds it, as it will for `npm publish`), runs publint and
+# arethetypeswrong on that tarball, asserts it holds nothing but what users need, and runs
+# `npm publish --dry-run`. Prints the tarball's path on its last line.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 source scripts/config.sh
 pack_dir="$NUBIUM_RUN_DIR/pack"
 
-if [[ "${SKIP_BUILD:-}" != 1 ]]; then
-  npm run --silent build
-fi
-rm -rf "$pack_dir" && mkdir -p "$pack_dir"
+# No dist/: the tarball's build must come from `npm pack` itself (prepack), not from a build
+# left in the tree.
+rm -rf dist "$pack_dir" && mkdir -p "$pack_dir"
 tarball="$pack_dir/$(npm pack --silent --pack-destination "$pack_dir" | tail -n 1)"
 echo "check-package: packed $(basename "$tarball") ($(du -k "$tarball" | cut -f1) kB)"
 
@@ -35,4 +35,6 @@ npx --no-install publint run --strict "$tarball"
 # Default profile "strict": a CommonJS package must resolve with types under node10, node16 from
 # CommonJS, node16 from ESM (`import` of a CommonJS package) and bundler resolution alike.
 npx --no-install attw --pack "$tarball" --profile strict --format table-flipped --no-color --no-emoji
+# What `npm publish` would send (prepack has just built dist/; no second build).
+npm publish --dry-run --ignore-scripts 2>&1 | grep -v "://" | tail -n 3
 echo "$tarball"

@@ -18,7 +18,8 @@ started=$SECONDS
 rm -rf "$pkg_dir" && mkdir -p "$pkg_dir"
 npx --no-install tsc -p tsconfig.build.json --outDir "$pkg_dir/dist" --declarationMap false --sourceMap false
 cp package.json README.md CHANGELOG.md LICENSE "$pkg_dir/"
-tarball="$compat_dir/$(cd "$pkg_dir" && npm pack --silent --pack-destination "$compat_dir" | tail -n 1)"
+# --ignore-scripts: dist/ is built above; the staging copy has no sources for prepack to build.
+tarball="$compat_dir/$(cd "$pkg_dir" && npm pack --silent --ignore-scripts --pack-destination "$compat_dir" | tail -n 1)"
 echo "compat: packed $(basename "$tarball") in $((SECONDS - started)) s"
 
 # install_app NAME TYPE DEPENDENCY...: a fresh app dir with the tarball and the given packages.
