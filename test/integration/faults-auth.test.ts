@@ -1,12 +1,13 @@
 // Protected metrics cache pods: real Pushgateways started by this file with their own
 // --web.config.file (TLS with a CA made here, bcrypt basic auth, client certificates), and a
-// bearer-token proxy in front of a stack Pushgateway (the Pushgateway itself has no bearer
-// auth). Credentials must never reach the logs.
+// bearer-token proxy in front of a stack Pushgateway (a stand-in: the Pushgateway itself has no
+// bearer auth). Credentials must never reach the logs. Each test pushes a job of its own.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PushTlsOptions } from '../../lib';
 import { createMetricsApp, restoreStack, type MetricsApp } from '../support/faults';
 import {
@@ -27,7 +28,10 @@ import {
 import { HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 import { parseTextFormat, type Sample } from '../support/text-format';
 
-const JOB = 'faults-auth';
+const RUN = randomBytes(3).toString('hex');
+let tests = 0;
+/** This test's job: set before each test. */
+let JOB = '';
 const APP = 'faults-auth-app';
 const TOPIC = 'faults.auth';
 const BASIC_ADDR = '127.0.0.5';
@@ -36,6 +40,8 @@ const BEARER_ADDR = '127.0.0.7';
 const USER = 'nubium-pusher';
 const PASSWORD = 'pa55-Word-never-logged';
 const TOKEN = 'bearer-token-never-logged';
+// `USER:PASSWORD` in base64 (RFC 7617), written out: what an Authorization header carries.
+const BASIC_CREDENTIALS = 'bnViaXVtLXB1c2hlcjpwYTU1LVdvcmQtbmV2ZXItbG9nZ2Vk';
 
 function readProtected(
   addr: string,
@@ -69,11 +75,10 @@ function readProtected(
   });
 }
 
-function basicHeader(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-}
-
-/** A loopback proxy that lets through only `Authorization: Bearer TOKEN`, like kube-rbac-proxy does. */
+/**
+ * A stand-in for a bearer-auth front of the cache (kube-rbac-proxy, an ingress): a loopback proxy
+ * that lets through only `Authorization: Bearer TOKEN` to a stack Pushgateway.
+ */
 function startBearerProxy(upstream: string): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     if (req.headers.authorization !== `Bearer ${TOKEN}`) {
@@ -99,13 +104,7 @@ function startBearerProxy(upstream: string): Promise<http.Server> {
 function expectNoSecrets(m: MetricsApp, tls?: TlsFiles): void {
   const text = m.logs.text();
   expect(m.logs.lines.length).toBeGreaterThan(0);
-  for (const secret of [
-    PASSWORD,
-    TOKEN,
-    basicHeader(USER, PASSWORD).slice(6),
-    'wrong-password',
-    'wrong-token',
-  ]) {
+  for (const secret of [PASSWORD, TOKEN, BASIC_CREDENTIALS, 'wrong-password', 'wrong-token']) {
     expect(text).not.toContain(secret);
   }
   if (tls) expect(text).not.toContain(readFileSync(tls.clientKey, 'utf8').split('\n')[1]);
@@ -118,6 +117,7 @@ describe('protected metrics cache pods', () => {
   let bearerProxy: http.Server;
   let m: MetricsApp | undefined;
   let tlsOptions: PushTlsOptions;
+  const jobs: string[] = [];
 
   beforeAll(async () => {
     await restoreStack();
@@ -140,6 +140,11 @@ describe('protected metrics cache pods', () => {
     ]);
   });
 
+  beforeEach(() => {
+    JOB = `faults-auth-${RUN}-${++tests}`;
+    jobs.push(JOB);
+  });
+
   afterEach(async () => {
     await m?.app.close();
     m = undefined;
@@ -150,7 +155,9 @@ describe('protected metrics cache pods', () => {
     await basicGateway?.stop();
     await mtlsGateway?.stop();
     await new Promise((r) => bearerProxy?.close(r));
-    await deletePushgatewayGroup(PUSHGATEWAY_ADDRS[0], JOB);
+    for (const job of jobs) {
+      await deletePushgatewayGroup(PUSHGATEWAY_ADDRS[0], job).catch(() => undefined);
+    }
     await restoreStack();
   });
 
@@ -170,7 +177,7 @@ describe('protected metrics cache pods', () => {
       expect.objectContaining({ address: BASIC_ADDR, ok: true, status: 200 }),
     ]);
     const samples = await readProtected(BASIC_ADDR, tls, {
-      authorization: basicHeader(USER, PASSWORD),
+      authorization: `Basic ${BASIC_CREDENTIALS}`,
     });
     expect(findSample(samples, 'messages_consumed', { job: JOB, topic: TOPIC })).toBe(9);
     expectNoSecrets(m);
@@ -190,7 +197,7 @@ describe('protected metrics cache pods', () => {
 
     expect(report.targets).toEqual([expect.objectContaining({ address: BASIC_ADDR, ok: true })]);
     const wrongName = await createMetricsApp({
-      job: JOB,
+      job: `${JOB}-other-name`, // a second module of this process pushes a group of its own
       app: APP,
       serviceName: HEADLESS_NAME,
       auth: { username: USER, password: PASSWORD },
@@ -263,7 +270,7 @@ describe('protected metrics cache pods', () => {
     expectNoSecrets(m, tls);
 
     const anonymous = await createMetricsApp({
-      job: JOB,
+      job: `${JOB}-anonymous`, // a second module of this process pushes a group of its own
       app: APP,
       serviceName: MTLS_ADDR,
       tls: { ca: tls.caCert },
@@ -277,7 +284,7 @@ describe('protected metrics cache pods', () => {
     }
   });
 
-  it('pushes with a bearer token through a token-checking proxy, and logs no token', async () => {
+  it('pushes with a bearer token, and logs no token (stand-in: a token-checking proxy in front of a stack Pushgateway)', async () => {
     m = await createMetricsApp({
       job: JOB,
       app: APP,
@@ -296,7 +303,7 @@ describe('protected metrics cache pods', () => {
     expectNoSecrets(m);
 
     const wrong = await createMetricsApp({
-      job: JOB,
+      job: `${JOB}-wrong-token`, // a second module of this process pushes a group of its own
       app: APP,
       serviceName: BEARER_ADDR,
       auth: { bearerToken: 'wrong-token' },

@@ -1,7 +1,10 @@
 // DNS faults of the metrics cache's headless name, served by the stack's dnsmasq: server
-// down, NXDOMAIN, and answers that change (a fourth pod appears, pods disappear).
+// down, NXDOMAIN, and answers that change (a fourth pod appears, pods disappear). One case,
+// an answer with no address at all, dnsmasq cannot give: a stand-in DNS server answers it, and
+// the test's name says so. Each test pushes a job of its own.
+import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMetricsApp, restoreStack, type MetricsApp } from '../support/faults';
 import { startExtraPushgateway, type ExtraPushgateway } from '../support/protected-gateway';
 import {
@@ -10,11 +13,14 @@ import {
   setDnsAnswer,
   startDns,
   stopDns,
-  deleteGroupEverywhere,
+  cleanUpGroupEverywhere,
 } from '../support/stack';
 import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
-const JOB = 'faults-dns';
+const RUN = randomBytes(3).toString('hex');
+let tests = 0;
+/** This test's job: set before each test. */
+let JOB = '';
 const APP = 'faults-dns-app';
 const TOPIC = 'faults.dns';
 const [POD0, POD1, POD2] = PUSHGATEWAY_ADDRS;
@@ -31,12 +37,15 @@ async function dnsFailuresOn(addr: string): Promise<number> {
 }
 
 /**
- * A minimal DNS server on loopback that answers every A query with `answer.addrs` (NOERROR, TTL 0)
- * and every other query with NOERROR and no records: an empty answer dnsmasq cannot be made to give.
+ * A stand-in DNS server on loopback (a free UDP port) that answers every A query with
+ * `answer.addrs` (NOERROR, TTL 0) and every other query with NOERROR and no records: an empty
+ * answer dnsmasq cannot be made to give.
  */
-async function startEmptyCapableDns(
-  port: number,
-): Promise<{ answer: { addrs: string[] }; socket: Socket }> {
+async function startStandInDns(): Promise<{
+  answer: { addrs: string[] };
+  socket: Socket;
+  server: string;
+}> {
   const answer = { addrs: [] as string[] };
   const socket = createSocket('udp4');
   socket.on('message', (query, peer) => {
@@ -62,8 +71,8 @@ async function startEmptyCapableDns(
     });
     socket.send(Buffer.concat([header, question, ...rrs]), peer.port, peer.address);
   });
-  await new Promise<void>((done) => socket.bind(port, '127.0.0.1', done));
-  return { answer, socket };
+  await new Promise<void>((done) => socket.bind(0, '127.0.0.1', done));
+  return { answer, socket, server: `127.0.0.1:${socket.address().port}` };
 }
 
 function dnsWarnings(m: MetricsApp): number {
@@ -80,13 +89,17 @@ describe('DNS faults of the metrics cache name', () => {
     await restoreStack();
   });
 
+  beforeEach(() => {
+    JOB = `faults-dns-${RUN}-${++tests}`;
+  });
+
   afterEach(async () => {
     await m?.app.close();
     m = undefined;
     await fourth?.stop();
     fourth = undefined;
     await restoreStack();
-    await deleteGroupEverywhere(JOB);
+    await cleanUpGroupEverywhere(JOB);
   });
 
   afterAll(async () => {
@@ -136,11 +149,11 @@ describe('DNS faults of the metrics cache name', () => {
     expect(m.logs.text()).toContain('cannot resolve metrics cache');
   });
 
-  it('keeps the last known pods when the answer has no addresses, counted as no_addresses', async () => {
-    const dns = await startEmptyCapableDns(5354);
+  it('keeps the last known pods when the answer has no addresses, counted as no_addresses (stand-in DNS server answering an empty NOERROR)', async () => {
+    const dns = await startStandInDns();
     try {
       dns.answer.addrs = [POD0, POD2];
-      m = await createMetricsApp({ job: JOB, app: APP, dnsServers: ['127.0.0.1:5354'] });
+      m = await createMetricsApp({ job: JOB, app: APP, dnsServers: [dns.server] });
       expect((await m.pusher.pushNow()).targets.map((t) => t.address)).toEqual([POD0, POD2]);
 
       dns.answer.addrs = [];

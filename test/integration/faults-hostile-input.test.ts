@@ -59,9 +59,12 @@ describe('hostile input', () => {
     for (const job of jobs) await cleanUpGroupEverywhere(job);
   });
 
-  it.each([JOB_WITH_SLASH, JOB_WITH_SPACES])(
-    'reads back job %j and escaped label values intact from every Pushgateway and from Prometheus',
-    async (job) => {
+  it.each([
+    ['with slashes', JOB_WITH_SLASH],
+    ['with spaces and unicode', JOB_WITH_SPACES],
+  ])(
+    'reads back a job %s and escaped label values intact from every Pushgateway and from Prometheus',
+    async (_, job) => {
       const m = await createMetricsApp({ job, app: APP });
       apps.push(m);
       m.manager.incMessagesConsumed(HOSTILE_TOPIC, 5);

@@ -1,6 +1,9 @@
-// One million messages counted while a metrics cache pod is stopped and started every couple
-// of seconds, with the push interval running: no unhandled rejection, bounded memory and
-// sockets, and exact final values on every pod and in Prometheus.
+// One million increments of the standard metrics (incMessagesConsumed called 1M times, no
+// broker involved) while a metrics cache pod is stopped and started every couple of seconds,
+// with the push interval running: no unhandled rejection, exact final values on every pod and in
+// Prometheus, no socket left behind, and the heap the run retains, measured after full garbage
+// collections, grows by less than the benchmark's bound for 1M counted messages (1 MB).
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   activeResources,
@@ -8,28 +11,32 @@ import {
   restoreStack,
   type MetricsApp,
 } from '../support/faults';
+import { retainedHeap } from '../support/heap';
 import {
+  cleanUpGroupEverywhere,
   findSample,
   queryPrometheus,
   readPushgateway,
   startPushgateway,
   stopPushgateway,
   waitFor,
-  deleteGroupEverywhere,
 } from '../support/stack';
 import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
-const JOB = 'faults-soak';
+const JOB = `faults-soak-${randomBytes(3).toString('hex')}`;
 const APP = 'faults-soak-app';
 const TOPIC = 'faults.soak';
-const MESSAGES = 1_000_000;
+const INCREMENTS = 1_000_000;
 const BATCH = 5_000;
 const DEADLINE_MS = 60_000;
+// How long the flapping pod stays down, then up: the fault's schedule, not a wait for a state.
 const FLAP_MS = 2_000;
+// The benchmark's target for 1M counted messages (bench/cases/heap.ts): < 1 MB retained.
+const HEAP_BOUND = 1_000_000;
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const hold = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('soak: a flapping cache pod under load', () => {
+describe('soak: 1M increments while a cache pod flaps', () => {
   let m: MetricsApp | undefined;
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
@@ -43,10 +50,10 @@ describe('soak: a flapping cache pod under load', () => {
     process.off('unhandledRejection', onRejection);
     await m?.app.close();
     await restoreStack();
-    await deleteGroupEverywhere(JOB);
+    await cleanUpGroupEverywhere(JOB);
   });
 
-  it('counts 1M messages exactly while a pod flaps, with no unhandled rejection and bounded memory', async () => {
+  it('counts 1M increments exactly while a pod flaps: no unhandled rejection, no socket left, < 1 MB of heap retained', async () => {
     m = await createMetricsApp({ job: JOB, app: APP, pushRateSeconds: 0.5, pushTimeoutMs: 400 });
     const { manager, pusher } = m;
     const deadline = Date.now() + DEADLINE_MS;
@@ -55,10 +62,10 @@ describe('soak: a flapping cache pod under load', () => {
     const flapper = (async () => {
       while (flapping && Date.now() < deadline) {
         await stopPushgateway(1);
-        await pause(FLAP_MS);
+        await hold(FLAP_MS);
         await startPushgateway(1);
         flaps++;
-        await pause(FLAP_MS);
+        await hold(FLAP_MS);
       }
     })();
 
@@ -66,31 +73,30 @@ describe('soak: a flapping cache pod under load', () => {
     let errors = 0;
     let baseline: { heap: number; sockets: number } | undefined;
     try {
-      while (counted < MESSAGES && Date.now() < deadline) {
+      while (counted < INCREMENTS && Date.now() < deadline) {
         for (let i = 0; i < BATCH; i++) manager.incMessagesConsumed(TOPIC);
         manager.incMessagesProduced(TOPIC, BATCH);
         manager.incMessageErrors(new RangeError('soak'));
         errors++;
         counted += BATCH;
+        // From here on every series exists and the pusher has run: what grows now, stays.
         if (counted === 100_000) {
-          baseline = {
-            heap: process.memoryUsage().heapUsed,
-            sockets: activeResources().TCPSocketWrap ?? 0,
-          };
+          baseline = { heap: retainedHeap(), sockets: activeResources().TCPSocketWrap ?? 0 };
         }
-        await pause(counted % 50_000 === 0 ? 500 : 5);
+        // Spreads the increments over several flaps, letting push cycles run in between.
+        await hold(counted % 50_000 === 0 ? 500 : 5);
       }
     } finally {
       flapping = false;
       await flapper;
     }
-    const heapGrowth = process.memoryUsage().heapUsed - baseline!.heap;
+    const heapGrowth = retainedHeap() - baseline!.heap;
     const sockets = activeResources().TCPSocketWrap ?? 0;
 
-    expect(counted).toBe(MESSAGES);
+    expect(counted).toBe(INCREMENTS);
     expect(flaps).toBeGreaterThanOrEqual(2);
     expect(rejections).toEqual([]);
-    expect(heapGrowth).toBeLessThan(64 * 1024 * 1024);
+    expect(heapGrowth).toBeLessThan(HEAP_BOUND);
     expect(sockets).toBeLessThanOrEqual(baseline!.sockets + PUSHGATEWAY_ADDRS.length);
     // The flapping pod was really pushed to, failed, and came back during the run.
     expect(m.logs.text()).toContain(`push to metrics cache pod ${PUSHGATEWAY_ADDRS[1]} failed`);
@@ -103,8 +109,8 @@ describe('soak: a flapping cache pod under load', () => {
     expect(final.succeeded).toBe(3);
     for (const addr of PUSHGATEWAY_ADDRS) {
       const samples = await readPushgateway(addr);
-      expect(findSample(samples, 'messages_consumed', { job: JOB, topic: TOPIC })).toBe(MESSAGES);
-      expect(findSample(samples, 'messages_produced', { job: JOB, topic: TOPIC })).toBe(MESSAGES);
+      expect(findSample(samples, 'messages_consumed', { job: JOB, topic: TOPIC })).toBe(INCREMENTS);
+      expect(findSample(samples, 'messages_produced', { job: JOB, topic: TOPIC })).toBe(INCREMENTS);
       expect(findSample(samples, 'messages_errors', { job: JOB, exception: 'RangeError' })).toBe(
         errors,
       );
@@ -112,11 +118,11 @@ describe('soak: a flapping cache pod under load', () => {
     await waitFor(
       async () => {
         const found = await queryPrometheus(`messages_consumed{job="${JOB}"}`);
-        return found.length > 0 && found.every((s) => s.value === MESSAGES) ? true : undefined;
+        return found.length > 0 && found.every((s) => s.value === INCREMENTS) ? true : undefined;
       },
       { timeoutMs: 15_000, intervalMs: 250, what: '1M consumed in Prometheus' },
     );
     const [produced] = await queryPrometheus(`messages_produced{job="${JOB}"}`);
-    expect(produced.value).toBe(MESSAGES);
+    expect(produced.value).toBe(INCREMENTS);
   }, 120_000);
 });

@@ -5,6 +5,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MetricsManager, NubiumMetricsModule, type MetricsModuleOptions } from '../../lib';
+import { CapturingLogger } from '../support/logs';
 import { findSample } from '../support/stack';
 import { parseTextFormat } from '../support/text-format';
 
@@ -31,13 +32,15 @@ describe.each(Object.keys(adapters) as (keyof typeof adapters)[])(
   'metrics endpoint with the %s adapter',
   (adapterName) => {
     let app: INestApplication | undefined;
+    let logs: CapturingLogger;
 
     async function start(
       metricsModule: ReturnType<typeof NubiumMetricsModule.forRoot>,
     ): Promise<string> {
       @Module({ imports: [metricsModule], controllers: [OrdersController] })
       class AppModule {}
-      app = await NestFactory.create(AppModule, adapters[adapterName](), { logger: false });
+      logs = new CapturingLogger();
+      app = await NestFactory.create(AppModule, adapters[adapterName](), { logger: logs });
       app.setGlobalPrefix('api');
       await app.listen(0, '127.0.0.1');
       return (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -63,7 +66,8 @@ describe.each(Object.keys(adapters) as (keyof typeof adapters)[])(
       const response = await get(`${base}/metrics`);
 
       expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toBe(manager.registry.contentType);
+      // The README's promise, as a literal: prom-client's text format 0.0.4.
+      expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
       const samples = parseTextFormat(await response.text());
       const labels = { app: 'endpoint-app', job: 'endpoint-job' };
       expect(findSample(samples, 'messages_consumed', { ...labels, topic: 'orders.created' })).toBe(
@@ -104,7 +108,7 @@ describe.each(Object.keys(adapters) as (keyof typeof adapters)[])(
       expect((await get(`${base}/api/orders`)).status).toBe(200);
     });
 
-    it('answers 500 and keeps serving the app when a collect callback throws', async () => {
+    it('answers 500, logs the failure and keeps serving the app when a collect callback throws', async () => {
       const base = await start(
         NubiumMetricsModule.forRoot({ ...BASE_OPTIONS, metricsEndpoint: true }),
       );
@@ -123,6 +127,10 @@ describe.each(Object.keys(adapters) as (keyof typeof adapters)[])(
 
       expect(response.status).toBe(500);
       expect((await get(`${base}/api/orders`)).status).toBe(200);
+      const errors = logs.lines.filter((l) => l.level === 'error');
+      expect(errors.map((l) => [l.context, l.message])).toEqual([
+        ['NubiumMetrics', expect.stringContaining('collect failed')],
+      ]);
     });
   },
 );

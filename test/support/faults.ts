@@ -3,7 +3,7 @@
 // the stack back as the other test files expect it.
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { Module, type DynamicModule, type LoggerService } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { transformFileSync } from '@swc/core';
@@ -13,6 +13,7 @@ import {
   NubiumMetricsModule,
   type MetricsModuleOptions,
 } from '../../lib';
+import { CapturingLogger } from './logs';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from './stack-config';
 import {
   resetDns,
@@ -32,46 +33,6 @@ export const STACK_OPTIONS: MetricsModuleOptions = {
   pushTimeoutMs: 1000,
   shutdownTimeoutMs: 2000,
 };
-
-/** One captured log line. */
-export interface LogLine {
-  level: string;
-  context: string;
-  message: string;
-}
-
-/** A Nest logger keeping every line in `lines`, so tests can read what was logged. */
-export class CapturingLogger implements LoggerService {
-  readonly lines: LogLine[] = [];
-  private add(level: string, message: unknown, rest: unknown[]): void {
-    const context =
-      typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : '';
-    this.lines.push({
-      level,
-      context,
-      message: typeof message === 'string' ? message : String(message),
-    });
-  }
-  log(message: unknown, ...rest: unknown[]): void {
-    this.add('log', message, rest);
-  }
-  error(message: unknown, ...rest: unknown[]): void {
-    this.add('error', message, rest);
-  }
-  warn(message: unknown, ...rest: unknown[]): void {
-    this.add('warn', message, rest);
-  }
-  debug(message: unknown, ...rest: unknown[]): void {
-    this.add('debug', message, rest);
-  }
-  verbose(message: unknown, ...rest: unknown[]): void {
-    this.add('verbose', message, rest);
-  }
-  /** Every captured line as one text, for "never appears in the logs" checks. */
-  text(): string {
-    return this.lines.map((l) => `${l.level} [${l.context}] ${l.message}`).join('\n');
-  }
-}
 
 /** A running app context with the metrics module and its captured logs. */
 export interface MetricsApp {
@@ -148,3 +109,4 @@ export function compileLib(outDir: string): void {
 const ROOT = resolve(__dirname, '../..');
 
 export { stackCommand };
+export { CapturingLogger, type LogLine } from './logs';

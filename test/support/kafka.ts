@@ -1,7 +1,10 @@
 // Helpers for tests that talk to the real Kafka broker started by `bash scripts/kafka.sh up`.
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type RecordMetadata } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { findSample } from './stack';
 import { KAFKA_BROKER } from './stack-config';
+import { parseTextFormat } from './text-format';
 
 /** Bootstrap address of the test broker, with the stack's other addresses in stack-config.ts. */
 export { KAFKA_BROKER };
@@ -105,4 +108,90 @@ export async function produceMessages(
   } finally {
     await producer.disconnect();
   }
+}
+
+/**
+ * Messages the broker holds in `topic`, summed over its partitions (high watermark minus the
+ * first offset): what producers really wrote, counted by the broker, not by any app.
+ */
+export async function topicMessageCount(topic: string): Promise<number> {
+  const admin = createKafka('test-admin').admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Messages of `topic` the consumer group `groupId` has committed, summed over the partitions
+ * (committed offset minus the partition's first offset; a partition with no commit counts 0):
+ * what the group consumed and acknowledged, as the broker recorded it.
+ */
+export async function committedCount(groupId: string, topic: string): Promise<number> {
+  const admin = createKafka('test-admin').admin();
+  await admin.connect();
+  try {
+    const low = new Map(
+      (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.low)]),
+    );
+    const [found] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (found?.partitions ?? []).reduce(
+      (sum, p) => sum + Math.max(0, Number(p.offset) - (low.get(p.partition) ?? 0)),
+      0,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Ids of the broker's consumer groups that start with `prefix`. */
+export async function consumerGroupsStartingWith(prefix: string): Promise<string[]> {
+  const admin = createKafka('test-admin').admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.listGroups();
+    return groups
+      .map((g) => g.groupId)
+      .filter((id) => id.startsWith(prefix))
+      .sort();
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Produces `count` messages to `topic`, one send each, so each is a record batch of its own: a
+ * consumer with `maxBytesPerPartition: 1` then fetches them one batch at a time. Returns the
+ * time (ms since the epoch) just before the first send.
+ */
+export async function produceOneByOne(topic: string, count: number): Promise<number> {
+  const producer = createKafka('test-producer').producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  try {
+    const startedAt = Date.now();
+    for (let index = 0; index < count; index++) {
+      await producer.send({ topic, acks: -1, messages: [{ value: `message-${index}` }] });
+    }
+    return startedAt;
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/**
+ * The value of the one sample with this name and (at least) these labels in the registry's
+ * text output (what a push sends, read at this moment), or undefined.
+ */
+export async function registrySample(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
+  return findSample(parseTextFormat(await registry.metrics()), name, labels);
 }

@@ -135,11 +135,16 @@ export function findSample(
   return matches[0]?.value;
 }
 
-/** Runs an instant PromQL query; throws when Prometheus answers with an error. */
+/**
+ * Runs an instant PromQL query, at `time` (Unix seconds) when given, else now; throws when
+ * Prometheus answers with an error.
+ */
 export async function queryPrometheus(
   expr: string,
+  { time }: { time?: number } = {},
 ): Promise<Array<{ metric: Record<string, string>; value: number }>> {
-  const url = `${PROMETHEUS_URL}/api/v1/query?query=${encodeURIComponent(expr)}`;
+  const at = time === undefined ? '' : `&time=${time.toFixed(3)}`;
+  const url = `${PROMETHEUS_URL}/api/v1/query?query=${encodeURIComponent(expr)}${at}`;
   const response = await request(url);
   const body = (await response.json()) as {
     status: string;

@@ -7,6 +7,7 @@ import {
   NubiumMetricsModule,
   resolveMetricsOptions,
 } from '../../../lib';
+import { CapturingLogger } from '../../support/logs';
 
 const base = { job: 'pod-1', app: 'orders', pushEnabled: false };
 
@@ -41,16 +42,35 @@ describe('metricsEndpoint option', () => {
     expect(resolve).toThrow(`option "${option}"`);
   });
 
-  it('leaves an app without an HTTP server running when the endpoint is on', async () => {
-    @Module({ imports: [NubiumMetricsModule.forRoot({ ...base, metricsEndpoint: true })] })
+  it('warns, naming the path, and leaves an app without an HTTP server running when the endpoint is on', async () => {
+    @Module({
+      imports: [
+        NubiumMetricsModule.forRoot({ ...base, metricsEndpoint: { path: '/internal/metrics' } }),
+      ],
+    })
     class WorkerModule {}
+    const logs = new CapturingLogger();
     let app: INestApplicationContext | undefined;
     try {
-      app = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
+      app = await NestFactory.createApplicationContext(WorkerModule, { logger: logs });
       app.get(MetricsManager).incMessagesConsumed('t');
       expect(app.get(MetricsManager).messagesConsumed('t')).toBe(1);
     } finally {
       await app?.close();
     }
+    const about = logs.lines.filter((l) => l.message.includes('metricsEndpoint'));
+    expect(about.map((l) => [l.level, l.context])).toEqual([['warn', 'NubiumMetrics']]);
+    expect(about.map((l) => l.message)).toEqual([
+      expect.stringMatching(/metricsEndpoint.*no HTTP server.*\/internal\/metrics is not served/),
+    ]);
+  });
+
+  it('does not warn about the endpoint when it is off', async () => {
+    @Module({ imports: [NubiumMetricsModule.forRoot(base)] })
+    class WorkerModule {}
+    const logs = new CapturingLogger();
+    const app = await NestFactory.createApplicationContext(WorkerModule, { logger: logs });
+    await app.close();
+    expect(logs.text()).not.toContain('metricsEndpoint');
   });
 });
