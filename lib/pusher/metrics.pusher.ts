@@ -14,6 +14,7 @@ import {
 } from '../metrics.constants';
 import * as messages from '../metrics.messages';
 import { MetricsOptionsError, type ResolvedMetricsOptions } from '../metrics.options';
+import { promiseTimeout } from '../utils/promise-timeout';
 import { claimGroup, releaseGroup } from './group-claims';
 import { groupingPath } from './grouping-key';
 import { PushClient } from './push-client';
@@ -112,7 +113,10 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
       const kind = this.options.deleteOnShutdown ? 'delete' : 'push';
       const timeoutMs = Math.min(this.options.pushTimeoutMs, this.options.shutdownTimeoutMs);
       const final = this.exclusive(() => this.cycle(kind, timeoutMs));
-      const report = await withDeadline(final, this.options.shutdownTimeoutMs);
+      // A cycle never rejects: only the deadline ends this wait early, with no report.
+      const report = await promiseTimeout(this.options.shutdownTimeoutMs, final).catch(
+        () => undefined,
+      );
       if (report)
         this.logger.log(
           messages.shutdownPush(report.succeeded, report.targets.length, kind === 'delete'),
@@ -234,16 +238,4 @@ function skippedReport(): PushReport {
     ok: false,
     skipped: 'no-service-name',
   };
-}
-
-async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<undefined>(
-    (resolve) => (timer = setTimeout(resolve, ms, undefined)),
-  );
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

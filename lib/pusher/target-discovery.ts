@@ -1,5 +1,6 @@
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
+import { promiseTimeout, PromiseTimeoutError } from '../utils/promise-timeout';
 import type { DiscoveryResult } from './push-report';
 
 /** Settings of {@link TargetDiscovery}. */
@@ -66,11 +67,14 @@ export class TargetDiscovery {
   async resolve(): Promise<string[]> {
     const name = this.options.serviceName;
     if (isIP(name) !== 0) return [name];
-    const addresses = await withTimeout(
+    const ms = this.options.timeoutMs + 500;
+    const addresses = await promiseTimeout(
+      ms,
       this.resolver ? this.resolveWith(this.resolver, name) : this.lookup(name),
-      this.options.timeoutMs + 500,
-      name,
-    );
+    ).catch((error: unknown) => {
+      if (!(error instanceof PromiseTimeoutError)) throw error;
+      throw new DiscoveryError(`${name}: no DNS answer within ${ms} ms`, 'timeout');
+    });
     if (addresses.length === 0) {
       throw new DiscoveryError(`${name} has no A or AAAA records`, 'no_addresses');
     }
@@ -112,21 +116,6 @@ function toDiscoveryError(name: string, error: NodeJS.ErrnoException): Discovery
             ? 'unreachable'
             : 'error';
   return new DiscoveryError(`${name}: ${error.code ?? error.message}`, reason);
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number, name: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new DiscoveryError(`${name}: no DNS answer within ${ms} ms`, 'timeout')),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function compareAddresses(a: string, b: string): number {
