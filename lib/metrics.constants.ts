@@ -33,3 +33,6 @@ export const OVERFLOW_LABEL_VALUE = '__overflow__';
  * here, with no import, so that the sweep command runs without prom-client installed.
  */
 export const SELF_METRIC_PREFIX = 'nubium_metrics_';
+
+/** The one Logger context every message of the module is logged under. */
+export const LOGGER_CONTEXT = 'NubiumMetrics';

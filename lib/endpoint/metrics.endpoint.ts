@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Registry } from 'prom-client';
-import { METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS } from '../metrics.constants';
+import { METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS, LOGGER_CONTEXT } from '../metrics.constants';
 import type { ResolvedMetricsOptions } from '../metrics.options';
 import { serialiseRegistry } from '../pusher/serialise-registry';
 
@@ -20,7 +20,7 @@ import { serialiseRegistry } from '../pusher/serialise-registry';
  */
 @Injectable()
 export class MetricsEndpoint implements OnModuleInit {
-  private readonly logger = new Logger('NubiumMetrics');
+  private readonly logger = new Logger(LOGGER_CONTEXT);
 
   constructor(
     @Inject(RESOLVED_METRICS_OPTIONS) private readonly options: ResolvedMetricsOptions,

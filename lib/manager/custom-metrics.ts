@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import { LABEL } from '../metrics.constants';
+import { LABEL, LOGGER_CONTEXT } from '../metrics.constants';
 import type { MetricType } from '../metrics.options';
 import { SELF_METRIC_PREFIX } from '../pusher/push-metrics';
 import { EXTERNAL_REQUESTS_METRIC } from './external-requests';
@@ -93,7 +93,7 @@ export class CustomMetrics {
   private warnUnregistered(name: unknown): void {
     if (this.unregistered.has(name) || this.unregistered.size > MAX_UNREGISTERED_WARNINGS) return;
     this.unregistered.add(name);
-    new Logger('NubiumMetrics').warn(
+    new Logger(LOGGER_CONTEXT).warn(
       this.unregistered.size > MAX_UNREGISTERED_WARNINGS
         ? unregisteredCustomMetricsCapped(MAX_UNREGISTERED_WARNINGS)
         : unregisteredCustomMetric(name),

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
-import { LABEL } from '../metrics.constants';
+import { LABEL, LOGGER_CONTEXT } from '../metrics.constants';
 
 // The first metric collectDefaultMetrics registers: if present, another module already collects them.
 const FIRST_DEFAULT_METRIC = 'process_cpu_user_seconds_total';
@@ -15,7 +15,7 @@ export function registerDefaultMetrics(
   registry: Registry,
   options: { readonly prefix: string; readonly app: string; readonly job: string },
 ): boolean {
-  const logger = new Logger('NubiumMetrics');
+  const logger = new Logger(LOGGER_CONTEXT);
   if (registry.getSingleMetric(options.prefix + FIRST_DEFAULT_METRIC) !== undefined) {
     logger.log(
       `default metrics (prefix "${options.prefix}") are already in the registry; not added again`,

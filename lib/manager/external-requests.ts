@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import { OVERFLOW_LABEL_VALUE } from '../metrics.constants';
+import { OVERFLOW_LABEL_VALUE, LOGGER_CONTEXT } from '../metrics.constants';
 import type { MetricType } from '../metrics.options';
 import { LabelCounts, type CountCell } from './label-counts';
 import { metricUnavailable } from './manager.messages';
@@ -95,7 +95,7 @@ export class ExternalRequests {
         );
       } catch (error) {
         this.counts = null;
-        new Logger('NubiumMetrics').warn(
+        new Logger(LOGGER_CONTEXT).warn(
           metricUnavailable(EXTERNAL_REQUESTS_METRIC, (error as Error).message),
         );
       }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { SERIES_PER_SLICE, yieldToEventLoop } from '../event-loop';
-import { OVERFLOW_LABEL_VALUE } from '../metrics.constants';
+import { OVERFLOW_LABEL_VALUE, LOGGER_CONTEXT } from '../metrics.constants';
 import { labelOverflow } from '../metrics.messages';
 import type { MetricType } from '../metrics.options';
 
@@ -26,7 +26,7 @@ export class LabelCounts {
   private readonly cells = new Map<string, CountCell>();
   private overflow: CountCell | undefined;
   private readonly metric: Gauge<string> | Counter<string>;
-  private readonly logger = new Logger('NubiumMetrics');
+  private readonly logger = new Logger(LOGGER_CONTEXT);
   private readonly labels: readonly string[];
 
   /**

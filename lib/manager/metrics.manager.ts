@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import { LABEL, METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS } from '../metrics.constants';
+import {
+  LABEL,
+  METRICS_REGISTRY,
+  RESOLVED_METRICS_OPTIONS,
+  LOGGER_CONTEXT,
+} from '../metrics.constants';
 import { rejectedCount } from '../metrics.messages';
 import type { ResolvedMetricsOptions } from '../metrics.options';
 import { CustomMetrics } from './custom-metrics';
@@ -32,7 +37,7 @@ export class MetricsManager {
   private readonly errors: LabelCounts;
   private readonly external: ExternalRequests;
   private readonly custom: CustomMetrics;
-  private readonly logger = new Logger('NubiumMetrics');
+  private readonly logger = new Logger(LOGGER_CONTEXT);
   private readonly warned = new Set<string>();
 
   constructor(

@@ -11,6 +11,7 @@ import {
   METRICS_REGISTRY,
   PUSH_INTERVAL_NAME,
   RESOLVED_METRICS_OPTIONS,
+  LOGGER_CONTEXT,
 } from '../metrics.constants';
 import * as messages from '../metrics.messages';
 import { MetricsOptionsError, type ResolvedMetricsOptions } from '../metrics.options';
@@ -33,7 +34,7 @@ import { TargetDiscovery } from './target-discovery';
  */
 @Injectable()
 export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('NubiumMetrics');
+  private readonly logger = new Logger(LOGGER_CONTEXT);
   private readonly discovery: TargetDiscovery;
   private readonly client: PushClient;
   private readonly selfMetrics: PushMetrics;
