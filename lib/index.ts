@@ -55,7 +55,14 @@ export { KafkaConsumedInterceptor } from './kafka/consumed.interceptor';
 export { CountProduced } from './kafka/count-produced.decorator';
 export { CountProducedInterceptor } from './kafka/count-produced.interceptor';
 export { KafkaHandlersExplorer } from './kafka/kafka-handlers.explorer';
-export { COUNT_PRODUCED_METADATA, DEFAULT_LAG_METRIC_NAME } from './kafka/kafka.constants';
+export {
+  COUNT_PRODUCED_METADATA,
+  DEFAULT_LAG_METRIC_NAME,
+  SECONDS_BEHIND_METRIC,
+  PROCESSING_TIME_METRIC,
+  DEFAULT_PROCESSING_TIME_BUCKETS,
+} from './kafka/kafka.constants';
+export type { ProcessingTimeOption } from './kafka/processing-time.option';
 export {
   instrumentConsumer,
   instrumentProducer,

@@ -8,6 +8,7 @@ import type {
   OptionSource,
 } from './interfaces/metrics-options.interface';
 import { MetricsOptionsError } from './errors/metrics-options.error';
+import { resolveProcessingTime, type ProcessingTimeOption } from './kafka/processing-time.option';
 import * as messages from './metrics.messages';
 import { fail, type At, type Env, type Scope } from './options/option-scope';
 import {
@@ -206,6 +207,9 @@ const SPECS = {
   registry: structured((registry: Registry | undefined) => registry),
   metricsEndpoint: structured(resolveMetricsEndpoint),
   defaultMetrics: structured(resolveDefaultMetrics),
+  processingTime: structured((given: ProcessingTimeOption | undefined) =>
+    resolveProcessingTime(given),
+  ),
 } satisfies { readonly [K in keyof MetricsModuleOptions]-?: OptionSpec<unknown> };
 
 type Specs = typeof SPECS;

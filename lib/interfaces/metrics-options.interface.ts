@@ -98,4 +98,10 @@ export interface MetricsModuleOptions {
    * with `app` and `job` like the standard metrics: `true`, or `{ prefix }`. Default off.
    */
   defaultMetrics?: boolean | { prefix?: string };
+  /**
+   * Record `message_processing_seconds{app, job, topic}` for every consumed Kafka message (Nest
+   * handlers, `KafkaConsumedInterceptor`, `instrumentConsumer`): `true` for buckets of 0.005 to
+   * 10 s, or `{ buckets }` (1 to 50 increasing upper bounds, in seconds). Default off.
+   */
+  processingTime?: boolean | { buckets?: readonly number[] };
 }

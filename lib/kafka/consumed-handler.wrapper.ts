@@ -1,4 +1,5 @@
 import type { MetricsManager } from '../manager/metrics.manager';
+import type { ConsumedMeters } from './consumed-meters';
 import { countConsumedOutcome } from './consumed-outcome';
 import { kafkaTopicOfArg } from './kafka-context';
 
@@ -13,67 +14,73 @@ export interface CountingTarget {
   readonly source: { readonly instance: unknown; isDependencyTreeStatic?(): boolean };
   readonly type: abstract new (...args: never[]) => unknown;
   readonly metrics: MetricsManager;
+  /** What the app's consumed messages feed besides the count: lag, `seconds_behind`, processing time. */
+  readonly meters: ConsumedMeters;
 }
 
-/** Where a wrapped handler finds its topic: the `@Ctx()` argument, else its static pattern. */
+/** Where a wrapped handler finds the message's `KafkaContext` and its topic. */
 export interface HandlerTopic {
-  /** Index of the `@Ctx()` parameter, or -1. */
+  /** Index of the argument holding the `KafkaContext` (the app's `@Ctx()` or one the module declared), or -1. */
   readonly contextIndex: number;
-  /** The handler's single string pattern (the topic in Nest's Kafka transport), if it has one. */
+  /**
+   * Topic of a call without a Kafka context: the handler's single string pattern. `undefined` when
+   * the app takes `@Ctx()` itself: then a call from another transport counts nothing.
+   */
   readonly topic: string | undefined;
+  /** The context argument is the module's, not the app's: the method gets the arguments before it only. */
+  readonly contextDeclared?: boolean;
 }
 
-interface WrappedMethod {
-  readonly wrapper: Handler;
+/** Undoes what was set up with a wrapper when its last user goes. */
+type Undo = () => void;
+
+/**
+ * What a wrapper keeps, on the wrapper function itself: several apps in one process (tests) may
+ * share a controller class and its prototype, so a method is wrapped once and each call counts
+ * for the app whose instance runs it.
+ */
+interface WrapperState {
+  readonly original: Handler;
   /** The property as it was on the prototype (`undefined`: inherited, not its own). */
   readonly before: PropertyDescriptor | undefined;
   readonly users: Set<CountingTarget>;
+  /** Instances already matched to their app. */
+  readonly owners: WeakMap<object, CountingTarget>;
+  readonly undo: Undo | undefined;
 }
 
-// Module-level because several apps in one process (tests) may share one controller class and
-// its prototype: the method is wrapped once, and each call counts for the app whose instance runs it.
-const wrapped = new WeakMap<object, Map<string, WrappedMethod>>();
-const live = new Set<CountingTarget>();
-const metricsOf = new WeakMap<object, MetricsManager>();
-
-/** Calls on `target`'s controller instance count from now on (once its methods are wrapped). */
-export function addCountingTarget(target: CountingTarget): void {
-  live.add(target);
-}
-
-/** Calls on `target`'s controller instance stop counting. */
-export function removeCountingTarget(target: CountingTarget): void {
-  live.delete(target);
-  const instance = target.source.instance;
-  if (
-    typeof instance === 'object' &&
-    instance !== null &&
-    metricsOf.get(instance) === target.metrics
-  )
-    metricsOf.delete(instance);
-}
+const STATE = Symbol('nubium-metrics counting wrapper');
+type Wrapper = Handler & { [STATE]?: WrapperState };
 
 /**
  * Replaces `prototype[name]` with a wrapper that counts each call completing without an
- * exception, unless an earlier app did already; carries over the method's own metadata
- * (patterns, interceptors, guards, pipes, filters). Returns the function Nest will read.
+ * exception, unless an earlier app did already (then `target` joins its users); carries over the
+ * method's own metadata (patterns, interceptors, guards, pipes, filters). `setUp` runs when the
+ * wrapper is made, and what it returns when the last user goes. Returns the function Nest will read.
  */
 export function wrapConsumedHandler(
   prototype: object,
   name: string,
   topic: HandlerTopic,
   target: CountingTarget,
+  setUp?: () => Undo,
 ): Handler {
-  let methods = wrapped.get(prototype);
-  if (methods === undefined) wrapped.set(prototype, (methods = new Map()));
-  const known = methods.get(name);
+  const known = wrapperOn(prototype, name);
   if (known !== undefined) {
-    known.users.add(target);
-    return known.wrapper;
+    known[STATE]!.users.add(target);
+    return known;
   }
   const before = Object.getOwnPropertyDescriptor(prototype, name);
   const original = (prototype as Record<string, Handler>)[name];
-  const wrapper = countingWrapper(original, topic);
+  const state: WrapperState = {
+    original,
+    before,
+    users: new Set([target]),
+    owners: new WeakMap(),
+    undo: setUp?.(),
+  };
+  const wrapper: Wrapper = countingWrapper(state, topic);
+  Object.defineProperty(wrapper, STATE, { value: state });
   Object.defineProperty(wrapper, 'name', { value: original.name });
   Object.defineProperty(wrapper, 'length', { value: original.length });
   for (const key of Reflect.getOwnMetadataKeys(original) as unknown[])
@@ -84,46 +91,135 @@ export function wrapConsumedHandler(
     enumerable: before?.enumerable ?? false,
     configurable: true,
   });
-  methods.set(name, { wrapper, before, users: new Set([target]) });
   return wrapper;
 }
 
-/** `target` no longer uses the wrapper; the last user puts the original method back. */
+/**
+ * `target` no longer uses `wrapper` (by default, the counting wrapper on the prototype); the last
+ * user puts the original method back.
+ */
 export function unwrapConsumedHandler(
   prototype: object,
   name: string,
   target: CountingTarget,
+  wrapper: Handler | undefined = wrapperOn(prototype, name),
 ): void {
-  const methods = wrapped.get(prototype);
-  const method = methods?.get(name);
-  if (methods === undefined || method === undefined) return;
-  method.users.delete(target);
-  if (method.users.size > 0) return;
-  methods.delete(name);
+  const state = (wrapper as Wrapper | undefined)?.[STATE];
+  if (state === undefined || !state.users.delete(target)) return;
+  const instance = target.source.instance;
+  if (typeof instance === 'object' && instance !== null && state.owners.get(instance) === target)
+    state.owners.delete(instance);
+  if (state.users.size > 0) return;
+  state.undo?.();
   // Someone wrapped it again on top of ours: leave theirs in place (ours no longer counts).
-  if ((prototype as Record<string, unknown>)[name] !== method.wrapper) return;
-  if (method.before === undefined) delete (prototype as Record<string, unknown>)[name];
-  else Object.defineProperty(prototype, name, method.before);
+  if ((prototype as Record<string, unknown>)[name] !== wrapper) return;
+  if (state.before === undefined) delete (prototype as Record<string, unknown>)[name];
+  else Object.defineProperty(prototype, name, state.before);
 }
 
-// `arguments` rather than rest parameters: `apply(this, arguments)` hands the call on without
-// copying the arguments into an array, on every message.
+/** The counting wrapper that is `prototype`'s own `name`, if it is one. */
+function wrapperOn(prototype: object, name: string): Wrapper | undefined {
+  if (!Object.hasOwn(prototype, name)) return undefined;
+  const method = (prototype as Record<string, unknown>)[name] as Wrapper | undefined;
+  return typeof method === 'function' && method[STATE] !== undefined ? method : undefined;
+}
+
+// `arguments` rather than rest parameters, and only read in place: `apply(this, arguments)` and
+// `arguments[i]` hand the call on without V8 making an arguments object (or an array) for it, on
+// every message; passing `arguments` itself to a function would make one.
 /* eslint-disable prefer-rest-params */
-function countingWrapper(original: Handler, { contextIndex, topic: staticTopic }: HandlerTopic) {
+function countingWrapper(state: WrapperState, topic: HandlerTopic): Handler {
+  const { contextIndex: index, topic: fallback } = topic;
+  const original = state.original;
+  if (!topic.contextDeclared) {
+    return function countConsumed(this: unknown): unknown {
+      const context: unknown = index >= 0 ? arguments[index] : undefined;
+      const target = targetOf(state, this);
+      const topic = kafkaTopicOfArg(context) ?? fallback;
+      if (target === undefined || topic === undefined)
+        return original.apply(this, arguments as unknown as unknown[]);
+      const start = target.meters.begin(context);
+      let result: unknown;
+      try {
+        result = original.apply(this, arguments as unknown as unknown[]);
+      } catch (error) {
+        target.meters.end(topic, start);
+        throw error;
+      }
+      return countConsumedOutcome(result, target.metrics, topic, target.meters, start);
+    };
+  }
+  // The module declared the context after the method's own `index` arguments: they alone are
+  // handed on, so the method sees the arguments it declared, as without the module.
+  if (index > 3) return manyArgumentsWrapper(state, index, fallback);
   return function countConsumed(this: unknown): unknown {
-    const metrics = metricsFor(this);
-    const topic = contextIndex >= 0 ? kafkaTopicOfArg(arguments[contextIndex]) : staticTopic;
-    const result = original.apply(this, arguments as unknown as unknown[]);
-    return metrics === undefined || topic === undefined
-      ? result
-      : countConsumedOutcome(result, metrics, topic);
+    const context: unknown = arguments[index];
+    const target = targetOf(state, this);
+    const topic = kafkaTopicOfArg(context) ?? fallback;
+    if (target === undefined || topic === undefined)
+      return callFirst(original, this, index, arguments[0], arguments[1], arguments[2]);
+    const start = target.meters.begin(context);
+    let result: unknown;
+    try {
+      result = callFirst(original, this, index, arguments[0], arguments[1], arguments[2]);
+    } catch (error) {
+      target.meters.end(topic, start);
+      throw error;
+    }
+    return countConsumedOutcome(result, target.metrics, topic, target.meters, start);
+  };
+}
+
+/** As the declared-context wrapper, for a method with more than three parameters (copies them). */
+function manyArgumentsWrapper(
+  state: WrapperState,
+  index: number,
+  fallback: string | undefined,
+): Handler {
+  const original = state.original;
+  return function countConsumed(this: unknown): unknown {
+    const args = Array.prototype.slice.call(arguments, 0, index) as unknown[];
+    const context: unknown = arguments[index];
+    const target = targetOf(state, this);
+    const topic = kafkaTopicOfArg(context) ?? fallback;
+    if (target === undefined || topic === undefined) return original.apply(this, args);
+    const start = target.meters.begin(context);
+    let result: unknown;
+    try {
+      result = original.apply(this, args);
+    } catch (error) {
+      target.meters.end(topic, start);
+      throw error;
+    }
+    return countConsumedOutcome(result, target.metrics, topic, target.meters, start);
   };
 }
 /* eslint-enable prefer-rest-params */
 
-function metricsFor(self: unknown): MetricsManager | undefined {
+/** Calls `original` with its first `n` (at most three) arguments. */
+function callFirst(
+  original: Handler,
+  self: unknown,
+  n: number,
+  a0: unknown,
+  a1: unknown,
+  a2: unknown,
+): unknown {
+  switch (n) {
+    case 0:
+      return original.call(self);
+    case 1:
+      return original.call(self, a0);
+    case 2:
+      return original.call(self, a0, a1);
+    default:
+      return original.call(self, a0, a1, a2);
+  }
+}
+
+function targetOf(state: WrapperState, self: unknown): CountingTarget | undefined {
   if (self === null || typeof self !== 'object') return undefined;
-  return metricsOf.get(self) ?? resolve(self);
+  return state.owners.get(self) ?? resolve(state, self);
 }
 
 /**
@@ -131,16 +227,16 @@ function metricsFor(self: unknown): MetricsManager | undefined {
  * instance per message) counts for the one app that registered its class; when several did,
  * the instance cannot be told apart and is not counted.
  */
-function resolve(self: object): MetricsManager | undefined {
-  let perRequest: MetricsManager | undefined;
+function resolve(state: WrapperState, self: object): CountingTarget | undefined {
+  let perRequest: CountingTarget | undefined;
   let candidates = 0;
-  for (const target of live) {
+  for (const target of state.users) {
     if (target.source.instance === self) {
-      metricsOf.set(self, target.metrics);
-      return target.metrics;
+      state.owners.set(self, target);
+      return target;
     }
     if (self instanceof target.type && target.source.isDependencyTreeStatic?.() === false) {
-      perRequest = target.metrics;
+      perRequest = target;
       candidates++;
     }
   }

@@ -5,6 +5,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { tap, type Observable } from 'rxjs';
+import { LOGGER_CONTEXT } from '../metrics.constants';
 import type { MetricsManager } from '../manager/metrics.manager';
 import { uncountableResult } from './kafka.messages';
 import { countProducedResult } from './produced-count';
@@ -38,6 +39,6 @@ export class CountProducedInterceptor implements NestInterceptor {
   private count(result: unknown): void {
     if (countProducedResult(this.metrics, this.topic, result) || this.warned) return;
     this.warned = true;
-    new Logger('NubiumMetrics').warn(uncountableResult(this.handlerName));
+    new Logger(LOGGER_CONTEXT).warn(uncountableResult(this.handlerName));
   }
 }

@@ -1,8 +1,14 @@
 import type { ExecutionContext } from '@nestjs/common';
 
-/** The part of @nestjs/microservices' `KafkaContext` read here; duck-typed to avoid the import. */
-interface TopicSource {
-  getTopic(): unknown;
+/**
+ * The part of @nestjs/microservices' `KafkaContext` read here; duck-typed to avoid the import.
+ * Every method is optional: other transports' contexts have some of them (MQTT's `getTopic`,
+ * RabbitMQ's `getMessage`) and none has them all.
+ */
+interface KafkaContextLike {
+  getTopic?(): unknown;
+  getMessage?(): { timestamp?: unknown } | null | undefined;
+  getConsumer?(): unknown;
 }
 
 /**
@@ -20,8 +26,28 @@ export function kafkaTopicOf(context: ExecutionContext): string | undefined {
  */
 export function kafkaTopicOfArg(arg: unknown): string | undefined {
   if (arg === null || typeof arg !== 'object') return undefined;
-  const getTopic = (arg as Partial<TopicSource>).getTopic;
+  const getTopic = (arg as KafkaContextLike).getTopic;
   if (typeof getTopic !== 'function') return undefined;
   const topic: unknown = getTopic.call(arg);
   return typeof topic === 'string' ? topic : undefined;
+}
+
+/**
+ * The kafkajs timestamp of the message in a `KafkaContext` argument: milliseconds since the
+ * epoch as decimal text, kept as text (parsed only when the gauge is read). `undefined` when the
+ * argument is not a Kafka context.
+ */
+export function kafkaTimestampOfArg(arg: unknown): string | undefined {
+  if (arg === null || typeof arg !== 'object') return undefined;
+  const getMessage = (arg as KafkaContextLike).getMessage;
+  if (typeof getMessage !== 'function') return undefined;
+  const timestamp: unknown = getMessage.call(arg)?.timestamp;
+  return typeof timestamp === 'string' ? timestamp : undefined;
+}
+
+/** The kafkajs consumer in a `KafkaContext` argument (what Nest's `ServerKafka` consumes with). */
+export function kafkaConsumerOfArg(arg: unknown): unknown {
+  if (arg === null || typeof arg !== 'object') return undefined;
+  const getConsumer = (arg as KafkaContextLike).getConsumer;
+  return typeof getConsumer === 'function' ? getConsumer.call(arg) : undefined;
 }

@@ -1,15 +1,51 @@
 import type { Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { MetricsErrorsFilter } from '../errors/errors.filter';
+import { RESOLVED_METRICS_OPTIONS } from '../metrics.constants';
+import type { ResolvedMetricsOptions } from '../metrics.options';
+import { KafkaHandlersBinder } from './kafka-handlers.binder';
 import { KafkaHandlersExplorer } from './kafka-handlers.explorer';
-import { KAFKA_COUNTING_OPTIONS, type KafkaCountingOptions } from './kafka.constants';
+import { KafkaMetadataAccessor } from './kafka-metadata.accessor';
+import {
+  KAFKA_COUNTING_OPTIONS,
+  KAFKA_HANDLERS_BOUND,
+  type KafkaCountingOptions,
+} from './kafka.constants';
+
+/** The Kafka counting switches: the module's extra, and the processing-time option. */
+export function kafkaCountingOptions(
+  countConsumed: boolean,
+  resolved: ResolvedMetricsOptions,
+): KafkaCountingOptions {
+  const buckets = resolved.processingTime?.buckets;
+  return {
+    countConsumed,
+    processingTime: buckets && { buckets, maxTopics: resolved.maxTopics },
+  };
+}
 
 /** Providers of the automatic counting, chosen by the module's extras. */
 export function countingProviders(countKafkaConsumed: boolean, errorFilter: boolean): Provider[] {
-  const options: KafkaCountingOptions = { countConsumed: countKafkaConsumed };
   return [
-    { provide: KAFKA_COUNTING_OPTIONS, useValue: options },
+    {
+      provide: KAFKA_COUNTING_OPTIONS,
+      useFactory: (resolved: ResolvedMetricsOptions) =>
+        kafkaCountingOptions(countKafkaConsumed, resolved),
+      inject: [RESOLVED_METRICS_OPTIONS],
+    },
+    KafkaMetadataAccessor,
     KafkaHandlersExplorer,
+    KafkaHandlersBinder,
+    {
+      // When the providers are created, not at onModuleInit as nestjs/schedule explores: Nest
+      // reads each handler method and its interceptors once, when it builds the message handlers
+      // (`connectMicroservice()` at once, a microservice's `listen()` / `init()`) and the routes
+      // (`app.init()`), and all of that happens before the init hooks run.
+      provide: KAFKA_HANDLERS_BOUND,
+      useFactory: (explorer: KafkaHandlersExplorer, binder: KafkaHandlersBinder) =>
+        binder.bind(explorer.explore()),
+      inject: [KafkaHandlersExplorer, KafkaHandlersBinder],
+    },
     ...(errorFilter ? [{ provide: APP_FILTER, useClass: MetricsErrorsFilter }] : []),
   ];
 }

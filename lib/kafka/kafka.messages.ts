@@ -12,4 +12,17 @@ export const alreadyInstrumented = (what: 'consumer' | 'producer'): string =>
   `instrument${what === 'consumer' ? 'Consumer' : 'Producer'}: this ${what} is instrumented already; the second call is ignored`;
 
 export const lagMetricClash = (name: string): string =>
-  `instrumentConsumer: "${name}" is registered already and is not a gauge with labels app, job, topic, partition; consumer lag is not reported`;
+  `"${name}" is registered already and is not the module's consumer lag gauge (labels app, job, topic, partition); consumer lag is not reported there`;
+
+export const metricClash = (name: string): string =>
+  `"${name}" is registered already by something else than this module; the module does not report it`;
+
+const shown = (value: unknown): string =>
+  typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+
+// Reasons for MetricsOptionsError; each completes `option "<name>" ...`.
+export const notAProcessingTimeOption = (value: unknown): string =>
+  `must be true, false or { buckets: number[] }, got ${shown(value)}`;
+
+export const notABucketList = (value: unknown, max: number): string =>
+  `must be 1 to ${max} finite, positive, increasing upper bounds in seconds, got ${shown(value)}`;

@@ -6,14 +6,15 @@ import type {
   EachBatchHandler,
   EachMessageHandler,
   Producer,
-  ProducerBatch,
-  ProducerRecord,
-  Transaction,
 } from 'kafkajs';
+import { LOGGER_CONTEXT } from '../metrics.constants';
 import type { MetricsManager } from '../manager/metrics.manager';
-import { DEFAULT_LAG_METRIC_NAME } from './kafka.constants';
+import { ConsumedMeters, NOT_TIMED } from './consumed-meters';
+import { ConsumerLagGauge } from './consumer-lag';
+import { DEFAULT_LAG_METRIC_NAME, INSTRUMENTED } from './kafka.constants';
 import { alreadyInstrumented } from './kafka.messages';
-import { reportConsumerLag } from './consumer-lag';
+import { countProducer } from './kafkajs-producer.instrument';
+import { resolveProcessingTime, type ProcessingTimeOption } from './processing-time.option';
 
 /** Options of {@link instrumentConsumer}. */
 export interface InstrumentConsumerOptions {
@@ -21,10 +22,15 @@ export interface InstrumentConsumerOptions {
   lag?: boolean;
   /** Name of the lag gauge. Default `kafka_consumer_offset_lag`. */
   lagMetricName?: string;
+  /** Keep `seconds_behind{app, job}` from the consumed messages' timestamps. Default true. */
+  secondsBehind?: boolean;
+  /**
+   * Record `message_processing_seconds{app, job, topic}`: `true` (default buckets) or
+   * `{ buckets }` turns it on for this consumer, `false` off. Default: on when the module's
+   * `processingTime` option is.
+   */
+  processingTime?: ProcessingTimeOption;
 }
-
-const instrumented = new WeakSet<object>();
-const logger = new Logger('NubiumMetrics');
 
 /**
  * Counts what a kafkajs consumer consumes: wraps the handler given to `run()`.
@@ -32,33 +38,75 @@ const logger = new Logger('NubiumMetrics');
  * counts once in `messages_errors` (by class name) and kafkajs delivers the message again.
  * `eachBatch`: a message counts when its offset is resolved (`resolveOffset`, or kafkajs's
  * auto-resolve at the end of the batch), never twice; each throw of the batch handler counts one
- * error. Also reports consumer lag (see {@link InstrumentConsumerOptions}). Returns the consumer.
+ * error. Also reports consumer lag, `seconds_behind` and, when on, processing time (see
+ * {@link InstrumentConsumerOptions}). Returns the consumer.
  */
 export function instrumentConsumer<C extends Consumer>(
   consumer: C,
   metrics: MetricsManager,
   options: InstrumentConsumerOptions = {},
 ): C {
-  if (instrumented.has(consumer)) {
-    logger.warn(alreadyInstrumented('consumer'));
-    return consumer;
-  }
-  instrumented.add(consumer);
+  if (!markInstrumented(consumer, 'consumer')) return consumer;
+  const processingTime =
+    options.processingTime === undefined
+      ? undefined
+      : (resolveProcessingTime(options.processingTime, 'instrumentConsumer processingTime') ??
+        false);
+  const meters = new ConsumedMeters(metrics, {
+    secondsBehind: options.secondsBehind,
+    lag: false,
+    processingTime,
+  });
   const run = consumer.run.bind(consumer);
-  consumer.run = (config?: ConsumerRunConfig) => run(config && countingRunConfig(config, metrics));
+  consumer.run = (config?: ConsumerRunConfig) =>
+    run(config && countingRunConfig(config, metrics, meters));
   if (options.lag !== false)
-    reportConsumerLag(consumer, metrics, options.lagMetricName ?? DEFAULT_LAG_METRIC_NAME);
+    ConsumerLagGauge.of(metrics, options.lagMetricName ?? DEFAULT_LAG_METRIC_NAME)?.report(
+      consumer,
+    );
   return consumer;
 }
 
-function countingRunConfig(config: ConsumerRunConfig, metrics: MetricsManager): ConsumerRunConfig {
+/**
+ * Counts what a kafkajs producer produces: `messages_produced{topic}` grows by the messages of a
+ * `send` / `sendBatch` once it resolves, i.e. the broker acknowledged them (with `acks: 0`, once
+ * they were written to the socket). A send that rejects counts nothing. In a transaction
+ * (`producer.transaction()`), the messages count when `commit()` resolves; an abort counts none.
+ * Returns the producer.
+ */
+export function instrumentProducer<P extends Producer>(producer: P, metrics: MetricsManager): P {
+  if (markInstrumented(producer, 'producer')) countProducer(producer, metrics);
+  return producer;
+}
+
+/** Marks `client` as instrumented; `false` (and a warning) when it was already. */
+function markInstrumented(client: object, what: 'consumer' | 'producer'): boolean {
+  if (INSTRUMENTED in client) {
+    new Logger(LOGGER_CONTEXT).warn(alreadyInstrumented(what));
+    return false;
+  }
+  Object.defineProperty(client, INSTRUMENTED, { value: true });
+  return true;
+}
+
+function countingRunConfig(
+  config: ConsumerRunConfig,
+  metrics: MetricsManager,
+  meters: ConsumedMeters,
+): ConsumerRunConfig {
   const { eachMessage, eachBatch } = config;
   // kafkajs calls eachMessage when both are given.
-  if (eachMessage) return { ...config, eachMessage: countingEachMessage(eachMessage, metrics) };
+  if (eachMessage)
+    return { ...config, eachMessage: countingEachMessage(eachMessage, metrics, meters) };
   if (eachBatch)
     return {
       ...config,
-      eachBatch: countingEachBatch(eachBatch, metrics, config.eachBatchAutoResolve !== false),
+      eachBatch: countingEachBatch(
+        eachBatch,
+        metrics,
+        meters,
+        config.eachBatchAutoResolve !== false,
+      ),
     };
   return config;
 }
@@ -66,23 +114,36 @@ function countingRunConfig(config: ConsumerRunConfig, metrics: MetricsManager): 
 function countingEachMessage(
   handler: EachMessageHandler,
   metrics: MetricsManager,
+  meters: ConsumedMeters,
 ): EachMessageHandler {
-  const countError = (error: unknown): void => metrics.incMessageErrors(error);
   // kafkajs awaits the handler's own promise: counting hangs off it instead of wrapping it in
   // another async function, which would put one more promise between kafkajs and every message.
   return (payload) => {
+    const topic = payload.topic;
+    const start = meters.beginMessage(payload.message.timestamp);
     let result: Promise<void>;
     try {
       result = handler(payload);
     } catch (error) {
-      countError(error);
+      metrics.incMessageErrors(error);
+      meters.end(topic, start);
       throw error;
     }
     if (!isThenable(result)) {
-      metrics.incMessagesConsumed(payload.topic);
+      metrics.incMessagesConsumed(topic);
+      meters.end(topic, start);
       return result;
     }
-    result.then(() => metrics.incMessagesConsumed(payload.topic), countError);
+    result.then(
+      () => {
+        metrics.incMessagesConsumed(topic);
+        meters.end(topic, start);
+      },
+      (error: unknown) => {
+        metrics.incMessageErrors(error);
+        meters.end(topic, start);
+      },
+    );
     return result;
   };
 }
@@ -94,10 +155,11 @@ function isThenable(value: unknown): value is Promise<unknown> {
 function countingEachBatch(
   handler: EachBatchHandler,
   metrics: MetricsManager,
+  meters: ConsumedMeters,
   autoResolve: boolean,
 ): EachBatchHandler {
   return async (payload) => {
-    const counter = new ResolvedCounter(payload.batch, metrics);
+    const counter = new ResolvedCounter(payload.batch, metrics, meters);
     const resolveOffset = payload.resolveOffset;
     try {
       await handler({
@@ -115,14 +177,22 @@ function countingEachBatch(
   };
 }
 
-/** Counts the messages of one batch up to the highest offset resolved so far, each once. */
+/**
+ * Counts the messages of one batch up to the highest offset resolved so far, each once; the
+ * batch handler's time between two resolutions is the processing time of the messages the second
+ * one resolved, in equal shares.
+ */
 class ResolvedCounter {
   private next = 0;
+  private since: number;
 
   constructor(
     private readonly batch: Batch,
     private readonly metrics: MetricsManager,
-  ) {}
+    private readonly meters: ConsumedMeters,
+  ) {
+    this.since = meters.start();
+  }
 
   resolvedUpTo(offset: string): void {
     const messages = this.batch.messages;
@@ -137,7 +207,10 @@ class ResolvedCounter {
 
   private add(upTo: number): void {
     if (upTo <= this.next) return;
-    this.metrics.incMessagesConsumed(this.batch.topic, upTo - this.next);
+    const n = upTo - this.next;
+    this.metrics.incMessagesConsumed(this.batch.topic, n);
+    this.meters.stamp(this.batch.messages[upTo - 1]!.timestamp);
+    if (this.since !== NOT_TIMED) this.since = this.meters.endMany(this.batch.topic, this.since, n);
     this.next = upTo;
   }
 }
@@ -145,58 +218,4 @@ class ResolvedCounter {
 /** Compares two decimal offsets (int64 as text) without parsing them. */
 function offsetAtMost(a: string, b: string): boolean {
   return a.length !== b.length ? a.length < b.length : a <= b;
-}
-
-/**
- * Counts what a kafkajs producer produces: `messages_produced{topic}` grows by the messages of a
- * `send` / `sendBatch` once it resolves, i.e. the broker acknowledged them (with `acks: 0`, once
- * they were written to the socket). A send that rejects counts nothing. In a transaction
- * (`producer.transaction()`), the messages count when `commit()` resolves; an abort counts none.
- * Returns the producer.
- */
-export function instrumentProducer<P extends Producer>(producer: P, metrics: MetricsManager): P {
-  if (instrumented.has(producer)) {
-    logger.warn(alreadyInstrumented('producer'));
-    return producer;
-  }
-  instrumented.add(producer);
-  const count = (topic: string, n: number) => metrics.incMessagesProduced(topic, n);
-  countSends(producer, count);
-  const transaction = producer.transaction.bind(producer);
-  producer.transaction = async () => countTransaction(await transaction(), count);
-  return producer;
-}
-
-type Count = (topic: string, n: number) => void;
-
-function countSends(sender: Pick<Producer, 'send' | 'sendBatch'>, count: Count): void {
-  const send = sender.send.bind(sender);
-  const sendBatch = sender.sendBatch.bind(sender);
-  sender.send = async (record: ProducerRecord) => {
-    const result = await send(record);
-    count(record.topic, record.messages.length);
-    return result;
-  };
-  sender.sendBatch = async (batch: ProducerBatch) => {
-    const result = await sendBatch(batch);
-    for (const { topic, messages } of batch.topicMessages ?? []) count(topic, messages.length);
-    return result;
-  };
-}
-
-function countTransaction(transaction: Transaction, count: Count): Transaction {
-  const pending = new Map<string, number>();
-  countSends(transaction, (topic, n) => pending.set(topic, (pending.get(topic) ?? 0) + n));
-  const commit = transaction.commit.bind(transaction);
-  const abort = transaction.abort.bind(transaction);
-  transaction.commit = async () => {
-    await commit();
-    for (const [topic, n] of pending) count(topic, n);
-    pending.clear();
-  };
-  transaction.abort = async () => {
-    pending.clear();
-    await abort();
-  };
-  return transaction;
 }

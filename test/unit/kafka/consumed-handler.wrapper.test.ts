@@ -1,9 +1,9 @@
 import { KafkaContext } from '@nestjs/microservices';
 import { lastValueFrom, Observable, of, throwError } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { ConsumedMeters } from '../../../lib/kafka/consumed-meters';
+import { ProcessingTimeHistogram } from '../../../lib/kafka/processing-time.histogram';
 import {
-  addCountingTarget,
-  removeCountingTarget,
   unwrapConsumedHandler,
   wrapConsumedHandler,
   type CountingTarget,
@@ -39,25 +39,20 @@ function handlers() {
   return Handlers;
 }
 
-type Handlers = ReturnType<typeof handlers>;
-
 /** Registers `instance` as one app's controller counting into a new manager. */
 function register(
-  type: Handlers,
+  type: CountingTarget['type'],
   instance: object,
 ): { target: CountingTarget; metrics: MetricsManager } {
   const metrics = testManager();
-  const target: CountingTarget = { source: { instance }, type, metrics };
-  addCountingTarget(target);
-  registered.push(target);
+  const target: CountingTarget = {
+    source: { instance },
+    type,
+    metrics,
+    meters: new ConsumedMeters(metrics),
+  };
   return { target, metrics };
 }
-
-// Targets are process-wide: each test's go when it ends.
-const registered: CountingTarget[] = [];
-afterEach(() => {
-  for (const target of registered.splice(0)) removeCountingTarget(target);
-});
 
 function setUp(topic: HandlerTopic = ORDERS) {
   const Type = handlers();
@@ -151,7 +146,6 @@ describe('wrapConsumedHandler', () => {
 
     // The first app closes: the wrapper stays for the second, the first no longer counts.
     unwrapConsumedHandler(Type.prototype, 'handle', appA.target);
-    removeCountingTarget(appA.target);
     expect(Type.prototype.handle).toBe(wrapped);
     a.handle({});
     b.handle({});
@@ -160,7 +154,6 @@ describe('wrapConsumedHandler', () => {
 
     // The last one closes: the original method is back.
     unwrapConsumedHandler(Type.prototype, 'handle', appB.target);
-    removeCountingTarget(appB.target);
     expect(Type.prototype.handle).toBe(original);
     expect(Object.getOwnPropertyDescriptor(Type.prototype, 'handle')?.enumerable).toBe(false);
   });
@@ -169,8 +162,12 @@ describe('wrapConsumedHandler', () => {
     const Type = handlers();
     const source: { instance: unknown } = { instance: Object.create(Type.prototype) };
     const metrics = testManager();
-    const target: CountingTarget = { source, type: Type, metrics };
-    addCountingTarget(target);
+    const target: CountingTarget = {
+      source,
+      type: Type,
+      metrics,
+      meters: new ConsumedMeters(metrics),
+    };
     wrapConsumedHandler(Type.prototype, 'handle', ORDERS, target);
     const instance = new Type();
     source.instance = instance;
@@ -178,7 +175,6 @@ describe('wrapConsumedHandler', () => {
     instance.handle({});
     expect(metrics.messagesConsumed('orders')).toBe(2);
     unwrapConsumedHandler(Type.prototype, 'handle', target);
-    removeCountingTarget(target);
   });
 
   it('keeps the method own metadata, name and length on the wrapper', () => {
@@ -210,5 +206,83 @@ describe('wrapConsumedHandler', () => {
     unwrapConsumedHandler(Child.prototype, 'handle', target);
     expect(Object.hasOwn(Child.prototype, 'handle')).toBe(false);
     expect(Child.prototype.handle).toBe(Base.prototype.handle);
+  });
+
+  it('with a context the module declared, hands the method its own arguments only and counts on the context topic', () => {
+    class Handlers {
+      calls: unknown[][] = [];
+      handle(...args: unknown[]): void {
+        this.calls.push(args);
+      }
+      wide(...args: unknown[]): void {
+        this.calls.push(args);
+      }
+    }
+    const instance = new Handlers();
+    const { target, metrics } = register(Handlers, instance);
+    let undone = 0;
+    const setUp = () => () => undone++;
+    wrapConsumedHandler(
+      Handlers.prototype,
+      'handle',
+      { contextIndex: 1, topic: 'fallback', contextDeclared: true },
+      target,
+      setUp,
+    );
+    wrapConsumedHandler(
+      Handlers.prototype,
+      'wide',
+      { contextIndex: 5, topic: 'fallback', contextDeclared: true },
+      target,
+    );
+    instance.handle('payload', kafkaContext('invoices'));
+    instance.handle('payload', { getChannel: () => 'tcp' });
+    instance.wide(1, 2, 3, 4, 5, kafkaContext('invoices'));
+    expect(instance.calls).toEqual([['payload'], ['payload'], [1, 2, 3, 4, 5]]);
+    // Another transport's call: the pattern's topic, as without a context.
+    expect([metrics.messagesConsumed('invoices'), metrics.messagesConsumed('fallback')]).toEqual([
+      2, 1,
+    ]);
+    unwrapConsumedHandler(Handlers.prototype, 'handle', target);
+    expect(undone).toBe(1);
+  });
+
+  it('times each attempt to its outcome when processing time is on, a throw and a rejection included', async () => {
+    const { instance, metrics } = setUp({ contextIndex: 1, topic: undefined });
+    ProcessingTimeHistogram.of(metrics, { buckets: [10] });
+    instance.result = () => 'ok';
+    instance.handle({}, kafkaContext('orders'));
+    instance.result = () => {
+      throw new Failed('sync');
+    };
+    expect(() => instance.handle({}, kafkaContext('orders'))).toThrow('sync');
+    instance.result = () => Promise.reject(new Failed('async'));
+    await expect(instance.handle({}, kafkaContext('orders'))).rejects.toThrow('async');
+    instance.result = () => of(1);
+    await lastValueFrom(instance.handle({}, kafkaContext('orders')) as Observable<number>);
+    const text = await metrics.registry.getSingleMetricAsString('message_processing_seconds');
+    expect(text).toContain(
+      'message_processing_seconds_count{app="orders",job="pod-1",topic="orders"} 4',
+    );
+    expect(metrics.messagesConsumed('orders')).toBe(2);
+  });
+
+  it('leaves a wrapper someone put on top of its own in place when the app goes, and stops counting', () => {
+    const { Type, instance, target, metrics } = setUp();
+    const ours = Type.prototype.handle;
+    const theirs = function (this: unknown, ...args: unknown[]): unknown {
+      return ours.apply(this, args as [unknown, unknown?]);
+    };
+    Type.prototype.handle = theirs;
+    instance.handle({});
+    unwrapConsumedHandler(
+      Type.prototype,
+      'handle',
+      target,
+      ours as (...args: unknown[]) => unknown,
+    );
+    instance.handle({});
+    expect(Type.prototype.handle).toBe(theirs);
+    expect(metrics.messagesConsumed('orders')).toBe(1);
   });
 });

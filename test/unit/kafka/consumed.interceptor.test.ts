@@ -1,6 +1,8 @@
 import { lastValueFrom, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import type { KafkaContext } from '@nestjs/microservices';
 import { KafkaConsumedInterceptor } from '../../../lib/kafka/consumed.interceptor';
+import { ProcessingTimeHistogram } from '../../../lib/kafka/processing-time.histogram';
 import { httpExecutionContext, kafkaExecutionContext, testManager } from './support';
 
 class Rejected extends Error {}
@@ -37,5 +39,28 @@ describe('KafkaConsumedInterceptor', () => {
       handle: () => source,
     });
     expect(result).toBe(source);
+  });
+
+  it('keeps seconds_behind from the message and times the handler to its outcome when processing time is on', async () => {
+    const metrics = testManager();
+    ProcessingTimeHistogram.of(metrics, { buckets: [10] });
+    const interceptor = new KafkaConsumedInterceptor(metrics);
+    const context = kafkaExecutionContext('orders');
+    (context.getArgByIndex(1) as KafkaContext).getMessage().timestamp = String(Date.now() - 9_000);
+    await lastValueFrom(interceptor.intercept(context, { handle: () => of('done') }));
+    await expect(
+      lastValueFrom(
+        interceptor.intercept(kafkaExecutionContext('orders'), {
+          handle: () => throwError(() => new Rejected('no')),
+        }),
+      ),
+    ).rejects.toThrow('no');
+    const behind = (await metrics.registry.getSingleMetric('seconds_behind')!.get()).values;
+    expect(behind[0]!.value).toBeGreaterThanOrEqual(9);
+    const text = await metrics.registry.getSingleMetricAsString('message_processing_seconds');
+    expect(text).toContain(
+      'message_processing_seconds_count{app="orders",job="pod-1",topic="orders"} 2',
+    );
+    expect(metrics.messagesConsumed('orders')).toBe(1);
   });
 });

@@ -19,14 +19,18 @@ import {
   ServerKafka,
   Transport,
 } from '@nestjs/microservices';
+import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { isObservable, lastValueFrom, map, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { KafkaConsumedInterceptor } from '../../../lib/kafka/consumed.interceptor';
 import { CountProduced } from '../../../lib/kafka/count-produced.decorator';
 import { CountProducedInterceptor } from '../../../lib/kafka/count-produced.interceptor';
+import { KafkaHandlersExplorer } from '../../../lib/kafka/kafka-handlers.explorer';
+import { KafkaMetadataAccessor } from '../../../lib/kafka/kafka-metadata.accessor';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
 import { NubiumMetricsModule } from '../../../lib/metrics.module';
+import { testManager } from './support';
 
 @Controller()
 class OrdersController {
@@ -220,5 +224,46 @@ describe('Kafka handlers counted by the wrapper, through Nest', () => {
       await b.app.close();
     }
     expect(SharedController.prototype.onPrice).toBe(original);
+  });
+});
+
+describe('KafkaHandlersExplorer.explore', () => {
+  it('only reads: says how each handler can be counted and leaves every method and its metadata as it was', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [DiscoveryModule],
+      // The manager only for the app's own @UseInterceptors(KafkaConsumedInterceptor).
+      providers: [
+        KafkaHandlersExplorer,
+        KafkaMetadataAccessor,
+        { provide: MetricsManager, useValue: testManager() },
+      ],
+      controllers: [OrdersController],
+    }).compile();
+    const before = Object.keys(ORIGINAL).map((name) => [
+      method(name as keyof OrdersController),
+      Reflect.getMetadataKeys(method(name as keyof OrdersController) as object).length,
+    ]);
+    const [found] = moduleRef.get(KafkaHandlersExplorer).explore();
+    const byName = Object.fromEntries(found!.handlers.map((h) => [h.name, h]));
+    expect(found!.type).toBe(OrdersController);
+    expect(Object.keys(byName).sort()).toEqual(
+      ['onAudit', 'onOrder', 'onPayment', 'onQuote', 'onRefund'].sort(),
+    );
+    expect(byName.onOrder).toMatchObject({
+      consumed: true,
+      produced: undefined,
+      wrap: { contextIndex: -1, pattern: 'orders', freeIndex: 1 },
+    });
+    expect(byName.onQuote).toMatchObject({ consumed: true, produced: 'quotes-answered' });
+    expect(byName.onPayment!.wrap).toMatchObject({ contextIndex: 1, pattern: undefined });
+    expect(byName.onRefund).toMatchObject({ consumed: true, wrap: undefined });
+    expect(byName.onAudit).toMatchObject({ consumed: false });
+    expect(
+      Object.keys(ORIGINAL).map((name) => [
+        method(name as keyof OrdersController),
+        Reflect.getMetadataKeys(method(name as keyof OrdersController) as object).length,
+      ]),
+    ).toEqual(before);
+    await moduleRef.close();
   });
 });

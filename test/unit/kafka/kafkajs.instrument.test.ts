@@ -111,6 +111,70 @@ describe('instrumentConsumer', () => {
   });
 });
 
+describe('instrumentConsumer: seconds_behind and processing time', () => {
+  const at = (topic: string, timestamp: string) =>
+    ({ topic, partition: 0, message: { timestamp } }) as unknown as EachMessagePayload;
+
+  it('eachMessage: keeps the timestamp of the message handled last, and times each attempt when asked', async () => {
+    const m = testManager();
+    const consumer = instrumentConsumer(fakeConsumer(), m, { processingTime: { buckets: [1] } });
+    let attempts = 0;
+    await consumer.run({
+      eachMessage: async () => {
+        if (attempts++ === 1) throw new Invalid('second attempt');
+      },
+    });
+    const each = consumer.config!.eachMessage!;
+    await each(at('orders', String(Date.now() - 60_000)));
+    await expect(each(at('orders', String(Date.now() - 3_000)))).rejects.toThrow();
+    await new Promise((resolve) => setImmediate(resolve));
+    const behind = (await m.registry.getSingleMetric('seconds_behind')!.get()).values[0]!.value;
+    expect(behind).toBeGreaterThanOrEqual(3);
+    expect(behind).toBeLessThan(30);
+    const text = await m.registry.getSingleMetricAsString('message_processing_seconds');
+    expect(text).toContain(
+      'message_processing_seconds_count{app="orders",job="pod-1",topic="orders"} 2',
+    );
+  });
+
+  it('eachBatch: each resolved message gets an equal share of the time since the previous resolve', async () => {
+    const m = testManager();
+    const consumer = instrumentConsumer(fakeConsumer(), m, { processingTime: { buckets: [0.02] } });
+    const batch = batchPayload('orders', ['1', '2', '3', '4'], []);
+    batch.batch.messages.forEach((message, i) => (message.timestamp = String(Date.now() - i)));
+    await consumer.run({
+      eachBatch: async ({ resolveOffset }) => {
+        resolveOffset('1');
+        // 60 ms of work for the next two messages: 30 ms each, past the 20 ms bucket.
+        const until = Date.now() + 60;
+        while (Date.now() < until);
+        resolveOffset('3');
+      },
+    });
+    await consumer.config!.eachBatch!(batch);
+    const text = await m.registry.getSingleMetricAsString('message_processing_seconds');
+    expect(text).toContain(
+      'message_processing_seconds_count{app="orders",job="pod-1",topic="orders"} 4',
+    );
+    // Message 1 and the auto-resolved message 4 were quick; messages 2 and 3 took 30 ms each.
+    expect(text).toContain(
+      'message_processing_seconds_bucket{le="0.02",app="orders",job="pod-1",topic="orders"} 2',
+    );
+  });
+
+  it('follows the module: no processing time unless the registry holds the histogram or the option asks', async () => {
+    const m = testManager();
+    const consumer = instrumentConsumer(fakeConsumer(), m, { secondsBehind: false });
+    await consumer.run({ eachMessage: async () => undefined });
+    await consumer.config!.eachMessage!(at('orders', String(Date.now())));
+    expect(m.registry.getSingleMetric('message_processing_seconds')).toBeUndefined();
+    expect(m.registry.getSingleMetric('seconds_behind')).toBeUndefined();
+    expect(() =>
+      instrumentConsumer(fakeConsumer(), m, { processingTime: { buckets: [] } }),
+    ).toThrow(/option "instrumentConsumer processingTime.buckets"/);
+  });
+});
+
 function fakeProducer(fail: () => boolean): Producer {
   const send = async () => {
     if (fail()) throw new Error('broker said no');
