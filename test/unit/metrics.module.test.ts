@@ -10,10 +10,10 @@ import {
   MetricsOptionsError,
   MetricsPusher,
   NubiumMetricsModule,
-  PUSH_INTERVAL_NAME,
   RESOLVED_METRICS_OPTIONS,
   type ResolvedMetricsOptions,
 } from '../../lib';
+import { PUSH_INTERVAL_NAME } from '../../lib/metrics.constants';
 
 const apps: INestApplicationContext[] = [];
 

@@ -11,10 +11,10 @@ import {
   MetricsOptionsError,
   MetricsPusher,
   NubiumMetricsModule,
-  PUSH_INTERVAL_NAME,
   resolveMetricsOptions,
   type MetricsModuleOptions,
 } from '../../../lib';
+import { PUSH_INTERVAL_NAME } from '../../../lib/metrics.constants';
 import { parseTextFormat } from '../../support/text-format';
 
 const METRICS_ENV = [
