@@ -2,7 +2,7 @@
 # Checks the package users install: packs the tarball into .run/pack/ from a tree without dist/
 # (npm's prepack script builds it, as it will for `npm publish`), runs publint and
 # arethetypeswrong on that tarball, asserts it holds nothing but what users need, and runs
-# `npm publish --dry-run`. Prints the tarball's path on its last line.
+# `npm publish --dry-run`, and compares the public API with its checked-in report. Prints the tarball's path on its last line.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -35,6 +35,9 @@ npx --no-install publint run --strict "$tarball"
 # Default profile "strict": a CommonJS package must resolve with types under node10, node16 from
 # CommonJS, node16 from ESM (`import` of a CommonJS package) and bundler resolution alike.
 npx --no-install attw --pack "$tarball" --profile strict --format table-flipped --no-color --no-emoji
+# The public API of the build against the checked-in report (etc/*.api.md): a change to the
+# public surface fails here until `npm run api:update` records it, so it shows in review.
+npx --no-install api-extractor run
 # What `npm publish` would send (prepack has just built dist/; no second build).
 npm publish --dry-run --ignore-scripts 2>&1 | grep -v "://" | tail -n 3
 echo "$tarball"
