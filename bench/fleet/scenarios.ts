@@ -1,0 +1,123 @@
+import { logTail } from './children';
+import type { Plan } from './config';
+import { Fleet } from './fleet';
+import type { PodLog } from './pod-log';
+import type { ScenarioResult } from './results';
+import { startPushgateways, stopPushgateways } from './servers';
+import { SweeperSidecar } from './sidecar';
+import { sleep } from './stats';
+import { measureWindow, windowFigures } from './window';
+
+/** What every scenario needs. */
+export interface RunContext {
+  readonly plan: Plan;
+  readonly podLog: PodLog;
+}
+
+/**
+ * A fleet of `pods` app pods pushing to freshly started cache pods, with the consistency check
+ * on or off: one interval so every group exists everywhere, then the measurement window.
+ */
+export async function runSteady(
+  ctx: RunContext,
+  pods: number,
+  consistencyCheck: boolean,
+): Promise<ScenarioResult> {
+  const { plan } = ctx;
+  const R = plan.pushRateSeconds;
+  const name = `N=${pods}, check ${consistencyCheck ? 'on' : 'off'}`;
+  const started = Date.now();
+  ctx.podLog.note(name);
+  const cachePods = await startPushgateways(consistencyCheck);
+  const fleet = new Fleet(R);
+  try {
+    fleet.spawn(pods, 0);
+    await sleep(plan.warmupSeconds * 1000);
+    const readings = await measureWindow({ cachePods, seconds: R * plan.windowIntervals });
+    await fleet.stop();
+    const { cache, app } = await windowFigures(readings, fleet, pods, R);
+    return {
+      name,
+      kind: 'steady',
+      pods,
+      consistencyCheck,
+      pushRateSeconds: R,
+      windowSeconds: readings.seconds,
+      startedAt: new Date(started).toISOString(),
+      durationSeconds: (Date.now() - started) / 1000,
+      cache,
+      app,
+    };
+  } finally {
+    await fleet.stop();
+    await stopPushgateways(cachePods);
+  }
+}
+
+/**
+ * Rollouts: `plan.churn.pods` live pods, a share of them replaced by new ones (new job names)
+ * every interval, the old ones killed without a final push, so their groups stay behind,
+ * with the consistency check on (Debian's default). With `sweeper`, a sidecar sweeps each cache
+ * pod every interval, deleting groups not pushed for three intervals.
+ */
+export async function runChurn(ctx: RunContext, sweeper: boolean): Promise<ScenarioResult> {
+  const { plan } = ctx;
+  const R = plan.pushRateSeconds;
+  const { pods, intervals, share } = plan.churn;
+  const name = `churn ${pods} pods, ${sweeper ? 'sweeper' : 'no sweeper'}`;
+  const started = Date.now();
+  ctx.podLog.note(name);
+  const cachePods = await startPushgateways(true);
+  const fleet = new Fleet(R);
+  let sidecar: SweeperSidecar | undefined;
+  try {
+    const windowSeconds = intervals * R;
+    if (sweeper) {
+      const limitMs = (plan.warmupSeconds + windowSeconds + 60) * 1000;
+      sidecar = SweeperSidecar.start(3 * R, R * 1000, limitMs);
+    }
+    fleet.spawn(pods, 0);
+    await sleep(plan.warmupSeconds * 1000);
+    const perRollout = Math.round(pods * share);
+    let rollout = 0;
+    const readings = await measureWindow({
+      cachePods,
+      extra: sidecar?.child,
+      seconds: windowSeconds,
+      onSecond: async (second) => {
+        if (second % Math.round(R) !== 0) return;
+        rollout++;
+        await fleet.killRandom(perRollout);
+        fleet.spawn(perRollout, rollout);
+      },
+    });
+    await fleet.stop();
+    // Stopped before the groups are counted, so that no pass deletes any while they are.
+    await sidecar?.stop();
+    const { cache, app } = await windowFigures(readings, fleet, pods, R);
+    const sweeps = sidecar?.figures(readings.startMs, readings.endMs, readings.extraCpuSeconds);
+    let error: string | undefined;
+    if (sidecar && sweeps?.passes === 0)
+      error = `the sweeper sidecar made no pass: ${sidecar.firstError ?? logTail(sidecar.child, 8)}`;
+    return {
+      name,
+      kind: 'churn',
+      pods,
+      consistencyCheck: true,
+      sweeper,
+      pushRateSeconds: R,
+      windowSeconds: readings.seconds,
+      startedAt: new Date(started).toISOString(),
+      durationSeconds: (Date.now() - started) / 1000,
+      cache,
+      app,
+      podsStarted: fleet.started,
+      ...(sweeps ? { sweeps } : {}),
+      ...(error ? { error } : {}),
+    };
+  } finally {
+    await fleet.stop();
+    await sidecar?.stop();
+    await stopPushgateways(cachePods);
+  }
+}
