@@ -47,7 +47,7 @@ function healthProviders(options: MetricsHealthOptions): Provider[] {
 async function loadHealthIndicatorService(): Promise<HealthIndicatorServiceLike> {
   try {
     const terminus = await import('@nestjs/terminus');
-    return new terminus.HealthIndicatorService() as unknown as HealthIndicatorServiceLike;
+    return new terminus.HealthIndicatorService();
   } catch (error) {
     throw new Error(messages.terminusMissing((error as Error).message));
   }

@@ -102,9 +102,9 @@ export function unwrapConsumedHandler(
   prototype: object,
   name: string,
   target: CountingTarget,
-  wrapper: Handler | undefined = wrapperOn(prototype, name),
+  wrapper: Wrapper | undefined = wrapperOn(prototype, name),
 ): void {
-  const state = (wrapper as Wrapper | undefined)?.[STATE];
+  const state = wrapper?.[STATE];
   if (state === undefined || !state.users.delete(target)) return;
   const instance = target.source.instance;
   if (typeof instance === 'object' && instance !== null && state.owners.get(instance) === target)

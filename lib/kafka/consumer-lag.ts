@@ -54,7 +54,8 @@ export class ConsumerLagGauge extends Gauge<string> {
 
     const onBatch = ({ payload }: ConsumerEndBatchProcessEvent): void => {
       let partitions = children.get(payload.topic);
-      if (partitions === undefined) children.set(payload.topic, (partitions = new Map()));
+      if (partitions === undefined)
+        children.set(payload.topic, (partitions = new Map<number, Child>()));
       let child = partitions.get(payload.partition);
       if (child === undefined) {
         child = this.labels(this.seriesLabels(payload.topic, payload.partition));

@@ -6,9 +6,10 @@ import type { ExecutionContext } from '@nestjs/common';
  * RabbitMQ's `getMessage`) and none has them all.
  */
 interface KafkaContextLike {
-  getTopic?(): unknown;
-  getMessage?(): { timestamp?: unknown } | null | undefined;
-  getConsumer?(): unknown;
+  // Function-typed properties rather than methods: each is read once and called with `.call(arg)`.
+  getTopic?: (this: object) => unknown;
+  getMessage?: (this: object) => { timestamp?: unknown } | null | undefined;
+  getConsumer?: (this: object) => unknown;
 }
 
 /**

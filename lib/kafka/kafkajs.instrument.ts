@@ -160,12 +160,11 @@ function countingEachBatch(
 ): EachBatchHandler {
   return async (payload) => {
     const counter = new ResolvedCounter(payload.batch, metrics, meters);
-    const resolveOffset = payload.resolveOffset;
     try {
       await handler({
         ...payload,
         resolveOffset: (offset: string) => {
-          resolveOffset(offset);
+          payload.resolveOffset(offset);
           counter.resolvedUpTo(offset);
         },
       });
@@ -197,7 +196,7 @@ class ResolvedCounter {
   resolvedUpTo(offset: string): void {
     const messages = this.batch.messages;
     let i = this.next;
-    while (i < messages.length && offsetAtMost(messages[i]!.offset, offset)) i++;
+    while (i < messages.length && offsetAtMost(messages[i].offset, offset)) i++;
     this.add(i);
   }
 
@@ -209,7 +208,7 @@ class ResolvedCounter {
     if (upTo <= this.next) return;
     const n = upTo - this.next;
     this.metrics.incMessagesConsumed(this.batch.topic, n);
-    this.meters.stamp(this.batch.messages[upTo - 1]!.timestamp);
+    this.meters.stamp(this.batch.messages[upTo - 1].timestamp);
     if (this.since !== NOT_TIMED) this.since = this.meters.endMany(this.batch.topic, this.since, n);
     this.next = upTo;
   }

@@ -77,49 +77,52 @@ export class ProcessingTimeHistogram {
     const buckets = this.buckets;
     let i = 0;
     // A value equal to a bound belongs to that bucket (`le`), as in prom-client.
-    while (i < buckets.length && seconds > buckets[i]!) i++;
-    counts[i]! += n;
-    counts[buckets.length + 1]! += seconds * n;
+    while (i < buckets.length && seconds > buckets[i]) i++;
+    counts[i] += n;
+    counts[buckets.length + 1] += seconds * n;
   }
 
-  /** The series as prom-client's `Histogram.get()` gives them: cumulative buckets, `+Inf`, sum, count. */
-  async get(): Promise<MetricData> {
+  /**
+   * The series as prom-client's `Histogram.get()` gives them: cumulative buckets, `+Inf`, sum, count.
+   * Computed synchronously; a promise only because the registry awaits every metric's `get()`.
+   */
+  get(): Promise<MetricData> {
     const values: Value[] = [];
     const bucket = `${this.name}_bucket`;
     for (const { labels, counts } of this.allTopics()) {
       let cumulative = 0;
       for (let i = 0; i < this.buckets.length; i++) {
-        cumulative += counts[i]!;
+        cumulative += counts[i];
         values.push({
           labels: { le: this.buckets[i], ...labels },
           value: cumulative,
           metricName: bucket,
-        } as Value);
+        });
       }
-      cumulative += counts[this.buckets.length]!;
+      cumulative += counts[this.buckets.length];
       values.push({
         labels: { le: '+Inf', ...labels },
         value: cumulative,
         metricName: bucket,
-      } as Value);
+      });
       values.push({
         labels: { ...labels },
-        value: counts[this.buckets.length + 1]!,
+        value: counts[this.buckets.length + 1],
         metricName: `${this.name}_sum`,
-      } as Value);
+      });
       values.push({
         labels: { ...labels },
         value: cumulative,
         metricName: `${this.name}_count`,
-      } as Value);
+      });
     }
-    return {
+    return Promise.resolve({
       name: this.name,
       help: this.help,
       type: this.type,
       values,
       aggregator: this.aggregator,
-    } as unknown as MetricData;
+    } as unknown as MetricData);
   }
 
   /** `Registry.resetMetrics()`: every series starts again from 0. */

@@ -90,7 +90,7 @@ export class LabelCounts {
   private newCell(values: readonly string[]): CountCell {
     const labels: Record<string, string> = { ...this.fixed };
     for (let i = 0; i < this.labels.length; i++) labels[this.labels[i]] = values[i];
-    return new CountCell(this.metric.labels(labels) as Child);
+    return new CountCell(this.metric.labels(labels));
   }
 
   private *allCells(): Iterable<CountCell> {

@@ -71,7 +71,7 @@ export function findTypeConflicts(groups: readonly ListedGroup[]): {
   groups.forEach((group, index) => {
     for (const [name, type] of group.types) {
       let types = seen.get(name);
-      if (!types) seen.set(name, (types = new Map()));
+      if (!types) seen.set(name, (types = new Map<string, number[]>()));
       let members = types.get(type);
       if (!members) types.set(type, (members = []));
       members.push(index);

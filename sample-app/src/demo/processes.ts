@@ -27,7 +27,7 @@ export function startApp(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(logFile);
-  child.stderr!.pipe(log);
+  child.stderr.pipe(log);
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const app: AppProcess = { setup, child, logFile, exited };
   return new Promise<AppProcess>((ready, fail) => {
@@ -39,7 +39,7 @@ export function startApp(
       timeoutMs,
     );
     let seen = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       log.write(chunk);
       seen = (seen + chunk.toString('utf8')).slice(-4096);
       if (seen.includes(`${setup} setup ready`)) {
