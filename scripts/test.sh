@@ -32,9 +32,10 @@ for server in stack kafka; do
   bash "scripts/$server.sh" up
 done
 
-step "lint and type-check (library, tests, benchmarks, and the sample app against the build)"
-npm run lint
+step "build, lint and type-check (library, tests, benchmarks, and the sample app against the build)"
+# The build first: the sample app's lint and type-check read the library through dist/.
 npm run --silent build
+npm run lint
 npx tsc -p sample-app/tsconfig.json --noEmit
 
 step "unit tests"
