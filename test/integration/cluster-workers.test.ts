@@ -5,18 +5,12 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileLib, restoreStack } from '../support/faults';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compileLib } from '../support/faults';
+import { useFaultTestScope } from '../support/fault-scope';
 import { TEST_RUN_DIR } from '../support/protected-gateway';
 import { groupsOn } from '../support/pushgateway-groups';
-import {
-  cleanUpGroupEverywhere,
-  deletePushgatewayGroup,
-  findSample,
-  queryPrometheus,
-  readPushgateway,
-  waitFor,
-} from '../support/stack';
+import { findSample, queryPrometheus, readPushgateway, waitFor } from '../support/stack';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const TOPIC = 'cluster.orders';
@@ -53,26 +47,20 @@ interface WorkerSaid {
 }
 
 describe('node:cluster workers sharing one HOSTNAME', () => {
+  const scope = useFaultTestScope();
   const dir = join(TEST_RUN_DIR, 'cluster-workers');
   const hostname = `cluster-pod-${randomBytes(3).toString('hex')}`;
 
-  beforeAll(async () => {
-    await restoreStack();
+  beforeAll(() => {
     mkdirSync(dir, { recursive: true });
     compileLib(dir);
     writeFileSync(join(dir, 'cluster-app.js'), CLUSTER_APP);
   });
 
-  afterAll(async () => {
-    for (const addr of PUSHGATEWAY_ADDRS) {
-      for (const worker of ['1', '2']) {
-        await deletePushgatewayGroup(addr, hostname, { worker }).catch(() => undefined);
-      }
-    }
-    await cleanUpGroupEverywhere(hostname);
-  });
-
   it('push one group per worker, so both totals are exact on every Pushgateway and in Prometheus', async () => {
+    // Each worker's group, and the bare job's should a worker push without its label.
+    for (const worker of ['1', '2']) scope.job(hostname, { worker });
+    scope.job(hostname);
     const options = {
       app: 'cluster-test',
       serviceName: HEADLESS_NAME,

@@ -3,10 +3,8 @@
 // from the API's OpenAPI spec) for types, formats and allowed values, and its type
 // declarations for field names, which the schemas leave open. A wrong type or a misspelled
 // field would otherwise only show when `kubectl apply` rejects it.
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -14,12 +12,8 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
-
-const ROOT = resolve(__dirname, '../..');
-const DEPLOY = resolve(ROOT, 'deploy');
-const KUSTOMIZE_TIMEOUT_MS = 30_000;
-const run = promisify(execFile);
+import { parse } from 'yaml';
+import { DEPLOY, kustomize, parseYamlObjects, requireKubectl, ROOT } from '../support/kustomize';
 
 interface K8sObject {
   apiVersion: string;
@@ -132,18 +126,6 @@ function yamlFiles(dir: string): string[] {
   );
 }
 
-function loadObjects(text: string, source: string): K8sObject[] {
-  return parseAllDocuments(text).map((doc) => {
-    expect(doc.errors, `${source}: YAML errors`).toEqual([]);
-    return doc.toJS() as K8sObject;
-  });
-}
-
-async function kustomize(dir: string): Promise<K8sObject[]> {
-  const { stdout } = await run('kubectl', ['kustomize', dir], { timeout: KUSTOMIZE_TIMEOUT_MS });
-  return loadObjects(stdout, `kubectl kustomize ${relative(ROOT, dir)}`);
-}
-
 const kustomizations = yamlFiles(DEPLOY).filter((f) => f.endsWith('/kustomization.yaml'));
 const kustomizationDirs = kustomizations.map(dirname);
 // Every other YAML file is either a resource of a kustomization (a manifest) or a file of
@@ -158,23 +140,6 @@ for (const file of kustomizations) {
   for (const f of (k.configMapGenerator ?? []).flatMap((g) => g.files ?? [])) {
     generated.add(resolve(dirname(file), f));
   }
-}
-
-/** Fails, saying what to install, when kubectl (with kustomize v5) is missing: never a skip. */
-async function requireKubectl(): Promise<void> {
-  const version = await run('kubectl', ['version', '--client', '-o', 'json'], {
-    timeout: KUSTOMIZE_TIMEOUT_MS,
-  }).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(
-      error.code === 'ENOENT'
-        ? 'kubectl is not on PATH: these tests build deploy/ with `kubectl kustomize`. Install ' +
-            'kubectl 1.27 or later (apt-get install kubectl, from the Kubernetes apt repository; ' +
-            "Debian's own kubernetes-client is too old for kustomize v5)."
-        : `kubectl version failed: ${error.message}`,
-    );
-  });
-  const { kustomizeVersion } = JSON.parse(version.stdout) as { kustomizeVersion?: string };
-  expect(kustomizeVersion, 'kubectl must embed kustomize v5 or later').toMatch(/^v([5-9]|\d\d)\./);
 }
 
 beforeAll(async () => {
@@ -200,7 +165,7 @@ describe('deploy/ against the Kubernetes API schemas (offline)', () => {
 
   it('builds every kustomization with kubectl kustomize into objects that all validate', async () => {
     for (const dir of kustomizationDirs) {
-      const objects = await kustomize(dir);
+      const objects = await kustomize<K8sObject>(dir);
       expect(objects.length, relative(ROOT, dir)).toBeGreaterThan(0);
       expect(invalidObjects(objects, `kubectl kustomize ${relative(ROOT, dir)}`)).toEqual({});
     }
@@ -214,7 +179,9 @@ describe('deploy/ against the Kubernetes API schemas (offline)', () => {
     expect(manifests.size).toBeGreaterThanOrEqual(3);
     for (const file of manifests) {
       const name = relative(ROOT, file);
-      expect(invalidObjects(loadObjects(readFileSync(file, 'utf8'), name), name)).toEqual({});
+      expect(
+        invalidObjects(parseYamlObjects<K8sObject>(readFileSync(file, 'utf8'), name), name),
+      ).toEqual({});
     }
   });
 
@@ -223,7 +190,7 @@ describe('deploy/ against the Kubernetes API schemas (offline)', () => {
     /** A fresh copy of the metrics cache's StatefulSet, and its Pushgateway container. */
     function cache(): { statefulSet: K8sObject; pushgateway: Container } {
       const file = resolve(DEPLOY, 'metrics-cache/metrics-cache.yaml');
-      const statefulSet = loadObjects(readFileSync(file, 'utf8'), file).find(
+      const statefulSet = parseYamlObjects<K8sObject>(readFileSync(file, 'utf8'), file).find(
         (o) => o.kind === 'StatefulSet',
       )!;
       const pod = statefulSet.spec as { template: { spec: { containers: Container[] } } };

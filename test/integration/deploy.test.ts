@@ -3,20 +3,16 @@
 // between them: a typo in a label, a port, a DNS name or a sweeper flag would only show
 // once deployed, as metrics that never arrive or groups that never expire. One file past the
 // usual length: every check reads the same two builds.
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { runCli } from '../../lib/cli/run-cli';
 import { resolveMetricsOptions } from '../../lib/metrics.options';
 import { parseDurationSeconds } from '../../lib/sweeper/duration';
+import { DEPLOY, kustomize, requireKubectl, ROOT } from '../support/kustomize';
 
-const ROOT = resolve(__dirname, '../..');
-const DEPLOY = resolve(ROOT, 'deploy');
 const PUSHGATEWAY_PORT = 9091;
-const KUSTOMIZE_TIMEOUT_MS = 30_000;
 
 interface EnvVar {
   name: string;
@@ -65,16 +61,6 @@ interface Cache {
   headless: K8sObject;
   clusterIp: K8sObject;
   scrapeConfig: ScrapeConfig;
-}
-
-const run = promisify(execFile);
-
-async function kustomize(dir: string): Promise<K8sObject[]> {
-  const { stdout } = await run('kubectl', ['kustomize', dir], { timeout: KUSTOMIZE_TIMEOUT_MS });
-  return parseAllDocuments(stdout).map((doc) => {
-    expect(doc.errors, `kubectl kustomize ${relative(ROOT, dir)}: YAML errors`).toEqual([]);
-    return doc.toJS() as K8sObject;
-  });
 }
 
 function podLabels(workload: K8sObject): Record<string, string> {
@@ -131,27 +117,10 @@ let all: K8sObject[];
 let caches: Cache[];
 let namespace: string;
 
-/** Fails, saying what to install, when kubectl (with kustomize v5) is missing: never a skip. */
-async function requireKubectl(): Promise<void> {
-  const version = await run('kubectl', ['version', '--client', '-o', 'json'], {
-    timeout: KUSTOMIZE_TIMEOUT_MS,
-  }).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(
-      error.code === 'ENOENT'
-        ? 'kubectl is not on PATH: these tests build deploy/ with `kubectl kustomize`. Install ' +
-            'kubectl 1.27 or later (apt-get install kubectl, from the Kubernetes apt repository; ' +
-            "Debian's own kubernetes-client is too old for kustomize v5)."
-        : `kubectl version failed: ${error.message}`,
-    );
-  });
-  const { kustomizeVersion } = JSON.parse(version.stdout) as { kustomizeVersion?: string };
-  expect(kustomizeVersion, 'kubectl must embed kustomize v5 or later').toMatch(/^v([5-9]|\d\d)\./);
-}
-
 beforeAll(async () => {
   await requireKubectl();
-  base = await kustomize(DEPLOY);
-  const shards = await Promise.all(shardDirs.map(kustomize));
+  base = await kustomize<K8sObject>(DEPLOY);
+  const shards = await Promise.all(shardDirs.map((dir) => kustomize<K8sObject>(dir)));
   all = [...base, ...shards.flat()];
   caches = [
     cacheOf('deploy', base),

@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { PushTlsOptions } from '../../lib';
-import { createMetricsApp, restoreStack, type MetricsApp } from '../support/faults';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { MetricsModuleOptions, PushTlsOptions } from '../../lib';
+import type { MetricsApp } from '../support/faults';
+import { useFaultTestScope } from '../support/fault-scope';
 import {
   bcryptUser,
   makeTlsFiles,
@@ -19,12 +20,7 @@ import {
   type ExtraPushgateway,
   type TlsFiles,
 } from '../support/protected-gateway';
-import {
-  deletePushgatewayGroup,
-  findSample,
-  readPushgateway,
-  setDnsAnswer,
-} from '../support/stack';
+import { findSample, readPushgateway, setDnsAnswer } from '../support/stack';
 import { HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 import { parseTextFormat, type Sample } from '../support/text-format';
 
@@ -115,12 +111,10 @@ describe('protected metrics cache pods', () => {
   let basicGateway: ExtraPushgateway;
   let mtlsGateway: ExtraPushgateway;
   let bearerProxy: http.Server;
-  let m: MetricsApp | undefined;
   let tlsOptions: PushTlsOptions;
-  const jobs: string[] = [];
+  const scope = useFaultTestScope();
 
   beforeAll(async () => {
-    await restoreStack();
     const dir = join(TEST_RUN_DIR, 'faults-auth');
     tls = makeTlsFiles(join(dir, 'tls'), [BASIC_ADDR, MTLS_ADDR, HEADLESS_NAME]);
     tlsOptions = { ca: tls.caCert };
@@ -142,33 +136,31 @@ describe('protected metrics cache pods', () => {
 
   beforeEach(() => {
     JOB = `faults-auth-${RUN}-${++tests}`;
-    jobs.push(JOB);
-  });
-
-  afterEach(async () => {
-    await m?.app.close();
-    m = undefined;
-    await restoreStack();
   });
 
   afterAll(async () => {
     await basicGateway?.stop();
     await mtlsGateway?.stop();
     await new Promise((r) => bearerProxy?.close(r));
-    for (const job of jobs) {
-      await deletePushgatewayGroup(PUSHGATEWAY_ADDRS[0], job).catch(() => undefined);
-    }
-    await restoreStack();
   });
 
-  it('pushes with basic auth over TLS checked against the CA, and logs neither password nor header', async () => {
-    m = await createMetricsApp({
+  /**
+   * An app of this test pushing to the basic-auth pod with the right credentials, over TLS
+   * checked against the CA; `options` hold what the test changes.
+   */
+  function basicAuthApp(options: MetricsModuleOptions = {}): Promise<MetricsApp> {
+    return scope.createApp({
       job: JOB,
       app: APP,
       serviceName: BASIC_ADDR,
       auth: { username: USER, password: PASSWORD },
       tls: tlsOptions,
+      ...options,
     });
+  }
+
+  it('pushes with basic auth over TLS checked against the CA, and logs neither password nor header', async () => {
+    const m = await basicAuthApp();
     m.manager.incMessagesConsumed(TOPIC, 9);
 
     const report = await m.pusher.pushNow();
@@ -185,44 +177,26 @@ describe('protected metrics cache pods', () => {
 
   it('checks the certificate against the service name when pods are found by DNS', async () => {
     await setDnsAnswer([BASIC_ADDR]);
-    m = await createMetricsApp({
-      job: JOB,
-      app: APP,
-      serviceName: HEADLESS_NAME,
-      auth: { username: USER, password: PASSWORD },
-      tls: tlsOptions,
-    });
+    const m = await basicAuthApp({ serviceName: HEADLESS_NAME });
 
     const report = await m.pusher.pushNow();
 
     expect(report.targets).toEqual([expect.objectContaining({ address: BASIC_ADDR, ok: true })]);
-    const wrongName = await createMetricsApp({
+    const wrongName = await basicAuthApp({
       job: `${JOB}-other-name`, // a second module of this process pushes a group of its own
-      app: APP,
       serviceName: HEADLESS_NAME,
-      auth: { username: USER, password: PASSWORD },
       tls: { ...tlsOptions, serverName: 'other-name.nubium.test' },
     });
-    try {
-      const rejected = await wrongName.pusher.pushNow();
-      expect(rejected.targets).toEqual([expect.objectContaining({ ok: false })]);
-      expect(rejected.targets[0].error).toMatch(/other-name\.nubium\.test|altnames/i);
-    } finally {
-      await wrongName.app.close();
-    }
+    const rejected = await wrongName.pusher.pushNow();
+    expect(rejected.targets).toEqual([expect.objectContaining({ ok: false })]);
+    expect(rejected.targets[0].error).toMatch(/other-name\.nubium\.test|altnames/i);
   });
 
   it.each([
     ['a wrong password', { username: USER, password: 'wrong-password' }],
     ['no credentials', undefined],
   ])('reports HTTP 401 with %s and logs no credentials', async (_, auth) => {
-    m = await createMetricsApp({
-      job: JOB,
-      app: APP,
-      serviceName: BASIC_ADDR,
-      auth,
-      tls: tlsOptions,
-    });
+    const m = await basicAuthApp({ auth });
 
     const report = await m.pusher.pushNow();
 
@@ -238,14 +212,7 @@ describe('protected metrics cache pods', () => {
     ['another CA', { ca: 'other' }],
   ])('refuses the pod certificate when trusting %s', async (_, which) => {
     const ca = 'ca' in which ? tls.otherCaCert : undefined;
-    m = await createMetricsApp({
-      job: JOB,
-      app: APP,
-      serviceName: BASIC_ADDR,
-      auth: { username: USER, password: PASSWORD },
-      scheme: 'https',
-      tls: { ca },
-    });
+    const m = await basicAuthApp({ scheme: 'https', tls: { ca } });
 
     const report = await m.pusher.pushNow();
 
@@ -254,7 +221,7 @@ describe('protected metrics cache pods', () => {
   });
 
   it('pushes with a client certificate to a pod that requires one, and fails without it', async () => {
-    m = await createMetricsApp({
+    const m = await scope.createApp({
       job: JOB,
       app: APP,
       serviceName: MTLS_ADDR,
@@ -269,23 +236,19 @@ describe('protected metrics cache pods', () => {
     expect(findSample(samples, 'messages_consumed', { job: JOB, topic: TOPIC })).toBe(4);
     expectNoSecrets(m, tls);
 
-    const anonymous = await createMetricsApp({
+    const anonymous = await scope.createApp({
       job: `${JOB}-anonymous`, // a second module of this process pushes a group of its own
       app: APP,
       serviceName: MTLS_ADDR,
       tls: { ca: tls.caCert },
     });
-    try {
-      const rejected = await anonymous.pusher.pushNow();
-      expect(rejected.targets).toEqual([expect.objectContaining({ ok: false })]);
-      expect(rejected.targets[0].reason, rejected.targets[0].error).toBe('tls');
-    } finally {
-      await anonymous.app.close();
-    }
+    const rejected = await anonymous.pusher.pushNow();
+    expect(rejected.targets).toEqual([expect.objectContaining({ ok: false })]);
+    expect(rejected.targets[0].reason, rejected.targets[0].error).toBe('tls');
   });
 
   it('pushes with a bearer token, and logs no token (stand-in: a token-checking proxy in front of a stack Pushgateway)', async () => {
-    m = await createMetricsApp({
+    const m = await scope.createApp({
       job: JOB,
       app: APP,
       serviceName: BEARER_ADDR,
@@ -302,19 +265,15 @@ describe('protected metrics cache pods', () => {
     ).toBe(6);
     expectNoSecrets(m);
 
-    const wrong = await createMetricsApp({
+    const wrong = await scope.createApp({
       job: `${JOB}-wrong-token`, // a second module of this process pushes a group of its own
       app: APP,
       serviceName: BEARER_ADDR,
       auth: { bearerToken: 'wrong-token' },
     });
-    try {
-      expect((await wrong.pusher.pushNow()).targets).toEqual([
-        expect.objectContaining({ ok: false, reason: 'http_401' }),
-      ]);
-      expectNoSecrets(wrong);
-    } finally {
-      await wrong.app.close();
-    }
+    expect((await wrong.pusher.pushNow()).targets).toEqual([
+      expect.objectContaining({ ok: false, reason: 'http_401' }),
+    ]);
+    expectNoSecrets(wrong);
   });
 });

@@ -4,17 +4,11 @@
 // the test's name says so. Each test pushes a job of its own.
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMetricsApp, restoreStack, type MetricsApp } from '../support/faults';
-import { startExtraPushgateway, type ExtraPushgateway } from '../support/protected-gateway';
-import {
-  findSample,
-  readPushgateway,
-  setDnsAnswer,
-  startDns,
-  stopDns,
-  cleanUpGroupEverywhere,
-} from '../support/stack';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { restoreStack, type MetricsApp } from '../support/faults';
+import { useFaultTestScope } from '../support/fault-scope';
+import { startExtraPushgateway } from '../support/protected-gateway';
+import { findSample, readPushgateway, setDnsAnswer, startDns, stopDns } from '../support/stack';
 import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const RUN = randomBytes(3).toString('hex');
@@ -82,32 +76,14 @@ function dnsWarnings(m: MetricsApp): number {
 }
 
 describe('DNS faults of the metrics cache name', () => {
-  let m: MetricsApp | undefined;
-  let fourth: ExtraPushgateway | undefined;
-
-  beforeAll(async () => {
-    await restoreStack();
-  });
+  const scope = useFaultTestScope();
 
   beforeEach(() => {
     JOB = `faults-dns-${RUN}-${++tests}`;
   });
 
-  afterEach(async () => {
-    await m?.app.close();
-    m = undefined;
-    await fourth?.stop();
-    fourth = undefined;
-    await restoreStack();
-    await cleanUpGroupEverywhere(JOB);
-  });
-
-  afterAll(async () => {
-    await restoreStack();
-  });
-
   it('keeps pushing to the last known pods while the DNS server is down, logs once, counts every failure', async () => {
-    m = await createMetricsApp({ job: JOB, app: APP, dnsTimeoutMs: 300 });
+    const m = await scope.createApp({ job: JOB, app: APP, dnsTimeoutMs: 300 });
     expect((await m.pusher.pushNow()).succeeded).toBe(3);
     await stopDns();
 
@@ -131,7 +107,7 @@ describe('DNS faults of the metrics cache name', () => {
   });
 
   it('keeps the last known pods on NXDOMAIN and counts it as nxdomain', async () => {
-    m = await createMetricsApp({ job: JOB, app: APP });
+    const m = await scope.createApp({ job: JOB, app: APP });
     await m.pusher.pushNow();
     await setDnsAnswer([]);
 
@@ -153,7 +129,7 @@ describe('DNS faults of the metrics cache name', () => {
     const dns = await startStandInDns();
     try {
       dns.answer.addrs = [POD0, POD2];
-      m = await createMetricsApp({ job: JOB, app: APP, dnsServers: [dns.server] });
+      const m = await scope.createApp({ job: JOB, app: APP, dnsServers: [dns.server] });
       expect((await m.pusher.pushNow()).targets.map((t) => t.address)).toEqual([POD0, POD2]);
 
       dns.answer.addrs = [];
@@ -182,8 +158,8 @@ describe('DNS faults of the metrics cache name', () => {
   });
 
   it('pushes to a fourth pod on the next cycle after it appears, and stops pushing to pods that disappear', async () => {
-    fourth = await startExtraPushgateway(FOURTH_POD);
-    m = await createMetricsApp({ job: JOB, app: APP });
+    scope.track(await startExtraPushgateway(FOURTH_POD));
+    const m = await scope.createApp({ job: JOB, app: APP });
     m.manager.incMessagesConsumed(TOPIC, 1);
     expect((await m.pusher.pushNow()).targets).toHaveLength(3);
     expect(await consumedOn(FOURTH_POD)).toBeUndefined();
@@ -213,7 +189,7 @@ describe('DNS faults of the metrics cache name', () => {
 
   it('pushes to nothing and recovers by itself when the name never resolved', async () => {
     await setDnsAnswer([]);
-    m = await createMetricsApp({ job: JOB, app: APP });
+    const m = await scope.createApp({ job: JOB, app: APP });
     m.manager.incMessagesConsumed(TOPIC, 4);
 
     const report = await m.pusher.pushNow();

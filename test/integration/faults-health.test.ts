@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { Module, ServiceUnavailableException, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   MetricsHealthIndicator,
   MetricsHealthModule,
@@ -14,23 +14,34 @@ import {
   NubiumMetricsModule,
 } from '../../lib';
 import { CapturingLogger, compileLib, restoreStack, STACK_OPTIONS } from '../support/faults';
+import { useFaultTestScope, type FaultTestScope } from '../support/fault-scope';
 import { TEST_RUN_DIR } from '../support/protected-gateway';
-import { stopPushgateway, deleteGroupEverywhere } from '../support/stack';
+import { stopPushgateway } from '../support/stack';
 import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const JOB = 'faults-health';
 const [POD0, POD1, POD2] = PUSHGATEWAY_ADDRS;
 
-async function healthApp(minTargets?: number): Promise<INestApplicationContext> {
+/** An app with the metrics and health modules, closed (and its group deleted) after the test. */
+async function healthApp(
+  scope: FaultTestScope,
+  minTargets?: number,
+): Promise<INestApplicationContext> {
   @Module({
     imports: [
-      NubiumMetricsModule.forRoot({ ...STACK_OPTIONS, job: JOB, app: 'faults-health-app' }),
+      NubiumMetricsModule.forRoot({
+        ...STACK_OPTIONS,
+        job: scope.job(JOB),
+        app: 'faults-health-app',
+      }),
       TerminusModule,
       minTargets === undefined ? MetricsHealthModule : MetricsHealthModule.forRoot({ minTargets }),
     ],
   })
   class HealthTestModule {}
-  return NestFactory.createApplicationContext(HealthTestModule, { logger: new CapturingLogger() });
+  return scope.track(
+    await NestFactory.createApplicationContext(HealthTestModule, { logger: new CapturingLogger() }),
+  );
 }
 
 function check(app: INestApplicationContext, minTargets?: number) {
@@ -50,25 +61,10 @@ async function failure(work: Promise<unknown>): Promise<Record<string, unknown>>
 }
 
 describe('push health indicator', () => {
-  let app: INestApplicationContext | undefined;
-
-  beforeAll(async () => {
-    await restoreStack();
-  });
-
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    await restoreStack();
-    await deleteGroupEverywhere(JOB);
-  });
-
-  afterAll(async () => {
-    await restoreStack();
-  });
+  const scope = useFaultTestScope();
 
   it('is up before the first push and while enough pods accept, down with the failed pods named when too few do', async () => {
-    app = await healthApp(2);
+    const app = await healthApp(scope, 2);
     const pusher = app.get(MetricsPusher);
 
     const before = await check(app);
@@ -111,7 +107,7 @@ describe('push health indicator', () => {
   });
 
   it('defaults to one pod: down only when no pod accepted the last push', async () => {
-    app = await healthApp();
+    const app = await healthApp(scope);
     const pusher = app.get(MetricsPusher);
     await stopPushgateway(0);
     await stopPushgateway(1);

@@ -2,16 +2,11 @@
 // distinct exception types and topics, and bad options or env values at start-up. Every test
 // has jobs of its own (suffixed with this run's id), so none reads what another left.
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MetricsOptionsError, OVERFLOW_LABEL_VALUE, type MetricsModuleOptions } from '../../lib';
+import { activeResources } from '../support/faults';
+import { useFaultTestScope } from '../support/fault-scope';
 import {
-  activeResources,
-  createMetricsApp,
-  restoreStack,
-  type MetricsApp,
-} from '../support/faults';
-import {
-  cleanUpGroupEverywhere,
   findSample,
   queryPrometheus,
   readPushgateway,
@@ -44,20 +39,7 @@ async function onAnyPod(job: string): Promise<boolean> {
 }
 
 describe('hostile input', () => {
-  const apps: MetricsApp[] = [];
-  const jobs = [JOB_WITH_SLASH, JOB_WITH_SPACES, JOB_CAPS];
-
-  beforeAll(async () => {
-    await restoreStack();
-  });
-
-  afterEach(async () => {
-    for (const m of apps.splice(0)) await m.app.close();
-  });
-
-  afterAll(async () => {
-    for (const job of jobs) await cleanUpGroupEverywhere(job);
-  });
+  const scope = useFaultTestScope();
 
   it.each([
     ['with slashes', JOB_WITH_SLASH],
@@ -65,8 +47,7 @@ describe('hostile input', () => {
   ])(
     'reads back a job %s and escaped label values intact from every Pushgateway and from Prometheus',
     async (_, job) => {
-      const m = await createMetricsApp({ job, app: APP });
-      apps.push(m);
+      const m = await scope.createApp({ job, app: APP });
       m.manager.incMessagesConsumed(HOSTILE_TOPIC, 5);
       m.manager.incMessageErrorsOfType(HOSTILE_EXCEPTION, 2);
 
@@ -99,13 +80,12 @@ describe('hostile input', () => {
   );
 
   it('caps thousands of distinct exception types and topics under __overflow__, and the counts still sum right', async () => {
-    const m = await createMetricsApp({
+    const m = await scope.createApp({
       job: JOB_CAPS,
       app: APP,
       maxExceptionTypes: 50,
       maxTopics: 20,
     });
-    apps.push(m);
     let errors = 0;
     let overflowErrors = 0;
     for (let i = 0; i < 5000; i++) {
@@ -181,23 +161,18 @@ describe('hostile input', () => {
     async (option, options, env, i) => {
       const job = `faults-hostile-bad-${RUN}-${i}`;
       const fence = `faults-hostile-fence-${RUN}-${i}`;
-      jobs.push(job, fence);
       const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
       Object.assign(process.env, env);
       const before = activeResources();
       let error: unknown;
       let after: Record<string, number>;
       try {
-        error = await createMetricsApp({
-          job,
-          app: APP,
-          pushRateSeconds: 0.1,
-          pushTimeoutMs: 50,
-          ...options,
-        }).then(
-          (m) => void apps.push(m),
-          (e: unknown) => e,
-        );
+        error = await scope
+          .createApp({ job, app: APP, pushRateSeconds: 0.1, pushTimeoutMs: 50, ...options })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         after = activeResources();
       } finally {
         for (const [k, v] of Object.entries(saved)) {
@@ -217,13 +192,7 @@ describe('hostile input', () => {
       // A fence: an app started after the failed one, with the same push interval, pushes its
       // own group. Once every pod holds it, an interval the failed app had started would have
       // pushed too; its job must be on no pod.
-      const control = await createMetricsApp({
-        job: fence,
-        app: APP,
-        pushRateSeconds: 0.1,
-        pushTimeoutMs: 50,
-      });
-      apps.push(control);
+      await scope.createApp({ job: fence, app: APP, pushRateSeconds: 0.1, pushTimeoutMs: 50 });
       await waitFor(
         async () => {
           for (const addr of PUSHGATEWAY_ADDRS) {

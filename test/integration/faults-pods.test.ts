@@ -1,19 +1,14 @@
 // Failing metrics cache pods: stopped, black-holed (SIGSTOP), restarted empty.
 // Every value is read back from the real Pushgateways.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  activeResources,
-  createMetricsApp,
-  restoreStack,
-  type MetricsApp,
-} from '../support/faults';
+import { describe, expect, it } from 'vitest';
+import { activeResources } from '../support/faults';
+import { useFaultTestScope } from '../support/fault-scope';
 import {
   findSample,
   pausePushgateway,
   readPushgateway,
   startPushgateway,
   stopPushgateway,
-  deleteGroupEverywhere,
 } from '../support/stack';
 import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
@@ -35,25 +30,10 @@ async function selfMetricOn(
 }
 
 describe('failing metrics cache pods', () => {
-  let m: MetricsApp | undefined;
-
-  beforeAll(async () => {
-    await restoreStack();
-  });
-
-  afterEach(async () => {
-    await m?.app.close();
-    m = undefined;
-    await restoreStack();
-    await deleteGroupEverywhere(JOB);
-  });
-
-  afterAll(async () => {
-    await restoreStack();
-  });
+  const scope = useFaultTestScope();
 
   it('pushes to the two remaining pods in the same cycle when one of three is stopped, and names the failed one', async () => {
-    m = await createMetricsApp({ job: JOB, app: APP });
+    const m = await scope.createApp({ job: JOB, app: APP });
     await stopPushgateway(1);
     m.manager.incMessagesConsumed(TOPIC, 42);
 
@@ -86,7 +66,7 @@ describe('failing metrics cache pods', () => {
 
   it('does not let a black-holed pod delay the others: the cycle ends within the per-target timeout', async () => {
     const timeoutMs = 800;
-    m = await createMetricsApp({ job: JOB, app: APP, pushTimeoutMs: timeoutMs });
+    const m = await scope.createApp({ job: JOB, app: APP, pushTimeoutMs: timeoutMs });
     await m.pusher.pushNow(); // warm: kept-alive connections to every pod
     await pausePushgateway(1);
     m.manager.incMessagesConsumed(TOPIC, 7);
@@ -111,7 +91,7 @@ describe('failing metrics cache pods', () => {
   });
 
   it('leaks no socket and no timer over 20 cycles with a black-holed pod', async () => {
-    m = await createMetricsApp({ job: JOB, app: APP, pushTimeoutMs: 150 });
+    const m = await scope.createApp({ job: JOB, app: APP, pushTimeoutMs: 150 });
     await pausePushgateway(1);
     await m.pusher.pushNow();
     await m.pusher.pushNow();
@@ -131,10 +111,9 @@ describe('failing metrics cache pods', () => {
 
   it('closes every connection and timer when the app closes', async () => {
     const before = activeResources();
-    m = await createMetricsApp({ job: JOB, app: APP, pushRateSeconds: 1, pushTimeoutMs: 500 });
+    const m = await scope.createApp({ job: JOB, app: APP, pushRateSeconds: 1, pushTimeoutMs: 500 });
     await m.pusher.pushNow();
-    await m.app.close();
-    m = undefined;
+    await scope.close(m);
 
     const after = activeResources();
     expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual(before.TCPSocketWrap ?? 0);
@@ -142,7 +121,7 @@ describe('failing metrics cache pods', () => {
   });
 
   it('holds the current values on a pod that restarts empty after the next cycle', async () => {
-    m = await createMetricsApp({ job: JOB, app: APP });
+    const m = await scope.createApp({ job: JOB, app: APP });
     m.manager.incMessagesConsumed(TOPIC, 5);
     m.manager.incMessagesProduced('faults.pods.out', 3);
     await m.pusher.pushNow();

@@ -3,23 +3,12 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { PushReport } from '../../lib';
-import {
-  compileLib,
-  createMetricsApp,
-  restoreStack,
-  STACK_OPTIONS,
-  type MetricsApp,
-} from '../support/faults';
+import { compileLib, STACK_OPTIONS } from '../support/faults';
+import { useFaultTestScope } from '../support/fault-scope';
 import { TEST_RUN_DIR } from '../support/protected-gateway';
-import {
-  findSample,
-  pausePushgateway,
-  readPushgateway,
-  waitFor,
-  deleteGroupEverywhere,
-} from '../support/stack';
+import { findSample, pausePushgateway, readPushgateway, waitFor } from '../support/stack';
 import { PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const JOB = 'faults-shutdown';
@@ -49,28 +38,21 @@ NestFactory.createApplicationContext(ChildAppModule, { logger: ['log', 'warn', '
 `;
 
 describe('overlapping cycles and shutdown', () => {
-  let m: MetricsApp | undefined;
+  const scope = useFaultTestScope();
   const childDir = join(TEST_RUN_DIR, 'faults-shutdown');
 
-  beforeAll(async () => {
-    await restoreStack();
+  beforeAll(() => {
     compileLib(childDir);
     writeFileSync(join(childDir, 'child-app.js'), CHILD_APP);
   });
 
-  afterEach(async () => {
-    await m?.app.close();
-    m = undefined;
-    await restoreStack();
-    await deleteGroupEverywhere(JOB);
-  });
-
-  afterAll(async () => {
-    await restoreStack();
-  });
-
   it('never overlaps cycles that take longer than the push rate, and counts the skipped ones', async () => {
-    m = await createMetricsApp({ job: JOB, app: APP, pushRateSeconds: 0.3, pushTimeoutMs: 300 });
+    const m = await scope.createApp({
+      job: JOB,
+      app: APP,
+      pushRateSeconds: 0.3,
+      pushTimeoutMs: 300,
+    });
     await pausePushgateway(1);
     const reports: PushReport[] = [];
     const pushNow = m.pusher.pushNow.bind(m.pusher);
@@ -91,8 +73,7 @@ describe('overlapping cycles and shutdown', () => {
       },
       { timeoutMs: 15_000, intervalMs: 200, what: 'two skipped cycles counted on a pod' },
     );
-    await m.app.close();
-    m = undefined;
+    await scope.close(m);
 
     expect(skipped).toBeGreaterThanOrEqual(2);
     const cycles = reports.filter((r) => r.kind === 'push');
@@ -107,31 +88,28 @@ describe('overlapping cycles and shutdown', () => {
 
   it('makes a final push to every reachable pod on app.close(), bounded by shutdownTimeoutMs with a black-holed pod', async () => {
     const shutdownTimeoutMs = 1500;
-    m = await createMetricsApp({ job: JOB, app: APP, pushTimeoutMs: 1000, shutdownTimeoutMs });
+    const m = await scope.createApp({ job: JOB, app: APP, pushTimeoutMs: 1000, shutdownTimeoutMs });
     await m.pusher.pushNow();
     await pausePushgateway(1);
     m.manager.incMessagesConsumed(TOPIC, 77);
 
     const started = performance.now();
-    await m.app.close();
+    await scope.close(m);
     const elapsed = performance.now() - started;
-    const logs = m.logs;
-    m = undefined;
 
     expect(elapsed).toBeLessThan(shutdownTimeoutMs + 500);
     expect(await consumedOn(POD0)).toBe(77);
     expect(await consumedOn(POD2)).toBe(77);
-    expect(logs.text()).toContain('final push on shutdown reached 2 of 3 metrics cache pod(s)');
+    expect(m.logs.text()).toContain('final push on shutdown reached 2 of 3 metrics cache pod(s)');
   });
 
   it('deletes its group from every pod on app.close() with deleteOnShutdown', async () => {
-    m = await createMetricsApp({ job: JOB, app: APP, deleteOnShutdown: true });
+    const m = await scope.createApp({ job: JOB, app: APP, deleteOnShutdown: true });
     m.manager.incMessagesConsumed(TOPIC, 1);
     await m.pusher.pushNow();
     for (const addr of PUSHGATEWAY_ADDRS) expect(await consumedOn(addr)).toBe(1);
 
-    await m.app.close();
-    m = undefined;
+    await scope.close(m);
 
     for (const addr of PUSHGATEWAY_ADDRS) expect(await consumedOn(addr)).toBeUndefined();
   });
@@ -144,7 +122,7 @@ describe('overlapping cycles and shutdown', () => {
     if (paused) await pausePushgateway(1);
     const options = {
       ...STACK_OPTIONS,
-      job: JOB,
+      job: scope.job(JOB),
       app: APP,
       pushTimeoutMs: 1000,
       shutdownTimeoutMs,

@@ -5,15 +5,10 @@
 // collections, grows by less than the benchmark's bound for 1M counted messages (1 MB).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  activeResources,
-  createMetricsApp,
-  restoreStack,
-  type MetricsApp,
-} from '../support/faults';
+import { activeResources, restoreStack } from '../support/faults';
+import { useFaultTestScope } from '../support/fault-scope';
 import { retainedHeap } from '../support/heap';
 import {
-  cleanUpGroupEverywhere,
   findSample,
   queryPrometheus,
   readPushgateway,
@@ -37,24 +32,25 @@ const HEAP_BOUND = 1_000_000;
 const hold = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('soak: 1M increments while a cache pod flaps', () => {
-  let m: MetricsApp | undefined;
+  const scope = useFaultTestScope();
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
 
-  beforeAll(async () => {
-    await restoreStack();
+  beforeAll(() => {
     process.on('unhandledRejection', onRejection);
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     process.off('unhandledRejection', onRejection);
-    await m?.app.close();
-    await restoreStack();
-    await cleanUpGroupEverywhere(JOB);
   });
 
   it('counts 1M increments exactly while a pod flaps: no unhandled rejection, no socket left, < 1 MB of heap retained', async () => {
-    m = await createMetricsApp({ job: JOB, app: APP, pushRateSeconds: 0.5, pushTimeoutMs: 400 });
+    const m = await scope.createApp({
+      job: JOB,
+      app: APP,
+      pushRateSeconds: 0.5,
+      pushTimeoutMs: 400,
+    });
     const { manager, pusher } = m;
     const deadline = Date.now() + DEADLINE_MS;
     let flapping = true;

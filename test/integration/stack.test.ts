@@ -19,6 +19,7 @@ import {
   resetDns,
   resumePushgateway,
   setDnsAnswer,
+  stackStatus,
   startPushgateway,
   stopPushgateway,
   waitFor,
@@ -140,6 +141,29 @@ describe('Pushgateways', () => {
       await resumePushgateway(2);
     }
     expect(await readPushgateway(addr)).toEqual(expect.any(Array));
+  });
+
+  it('pauses, resumes and stops the very process scripts/stack.sh status reports', async () => {
+    const state = async () =>
+      (await stackStatus()).split('\n').find((l) => l.startsWith('pushgateway-2 ')) ?? '';
+    const running = (await state()).match(/running \(pid (\d+)\)/)?.[1];
+    expect(running).toMatch(/^\d+$/);
+
+    await pausePushgateway(1);
+    try {
+      expect(await state()).toContain(`paused (pid ${running})`);
+    } finally {
+      await resumePushgateway(1);
+    }
+    expect(await state()).toContain(`running (pid ${running})`);
+
+    await stopPushgateway(1);
+    try {
+      expect(await state()).toMatch(/ stopped$/);
+    } finally {
+      await startPushgateway(1);
+    }
+    expect(await state()).toMatch(/running \(pid \d+\)/);
   });
 });
 

@@ -1,10 +1,10 @@
 // The sweeper against the stack's three real Pushgateways, dnsmasq and Prometheus: dead pods'
 // groups expire, live and foreign groups stay, unreachable pods are reported and swept later.
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sweepStaleGroups, type SweepReport } from '../../lib';
 import { runCli } from '../../lib/cli/run-cli';
-import { createMetricsApp, restoreStack, type MetricsApp } from '../support/faults';
+import { useFaultTestScope } from '../support/fault-scope';
 import { groupsOn, jobsOn } from '../support/pushgateway-groups';
 import {
   findSample,
@@ -14,7 +14,6 @@ import {
   readPushgateway,
   resumePushgateway,
   waitFor,
-  wipeAllPushgateways,
 } from '../support/stack';
 import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
@@ -22,6 +21,8 @@ const TTL_SECONDS = 3;
 const APP = 'sweeper-test';
 const TOPIC = 'sweeper.orders';
 const SERVICE = { serviceName: HEADLESS_NAME, dnsServers: [DNS_SERVER], ttlSeconds: TTL_SECONDS };
+// The first test asserts on every group a Pushgateway holds: each test starts from empty ones.
+const scope = useFaultTestScope({ wipe: true });
 
 /** Starts a pod that pushes once and shuts down without deleting its group, like a killed one. */
 async function deadPod(
@@ -29,11 +30,11 @@ async function deadPod(
   consumed: number,
   groupingLabels?: Record<string, string>,
 ): Promise<void> {
-  const pod = await createMetricsApp({ job, app: APP, groupingLabels });
+  const pod = await scope.createApp({ job, app: APP, groupingLabels });
   pod.manager.incMessagesConsumed(TOPIC, consumed);
   const report = await pod.pusher.pushNow();
   expect(report.succeeded, `${job} pushed to every pod`).toBe(PUSHGATEWAY_ADDRS.length);
-  await pod.app.close();
+  await scope.close(pod);
 }
 
 /** Waits until every group of these jobs, on every Pushgateway, is older than the TTL. */
@@ -61,23 +62,7 @@ function deletedJobs(report: SweepReport, target: string): string[] {
 }
 
 describe('sweeping stale groups', () => {
-  const live: MetricsApp[] = [];
   const run = randomBytes(3).toString('hex');
-
-  beforeAll(async () => {
-    await restoreStack();
-    await wipeAllPushgateways();
-  });
-
-  afterEach(async () => {
-    await Promise.all(live.splice(0).map((m) => m.app.close()));
-    await restoreStack();
-    await wipeAllPushgateways();
-  });
-
-  afterAll(async () => {
-    await restoreStack();
-  });
 
   it("deletes 30 dead pods' groups from every Pushgateway and from Prometheus, keeps 5 live pods exact, and a foreign group unless --all", async () => {
     const dead = Array.from({ length: 30 }, (_, i) => `sweep-dead-${run}-${i}`);
@@ -85,10 +70,9 @@ describe('sweeping stale groups', () => {
     const liveCounts = new Map<string, number>();
     for (let i = 0; i < 5; i++) {
       const job = `sweep-live-${run}-${i}`;
-      const pod = await createMetricsApp({ job, app: APP, pushRateSeconds: 1, pushTimeoutMs: 900 });
+      const pod = await scope.createApp({ job, app: APP, pushRateSeconds: 1, pushTimeoutMs: 900 });
       pod.manager.incMessagesConsumed(TOPIC, 100 + i);
       liveCounts.set(job, 100 + i);
-      live.push(pod);
     }
     const foreign = `nightly-batch-${run}`;
     for (const addr of PUSHGATEWAY_ADDRS) {

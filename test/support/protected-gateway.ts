@@ -4,10 +4,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join, resolve } from 'node:path';
-
-const PUSHGATEWAY_BIN = '/usr/bin/prometheus-pushgateway';
-const RUN_DIR = process.env.NUBIUM_RUN_DIR ?? resolve(__dirname, '../../.run');
+import { join } from 'node:path';
+import { terminate } from './processes';
+import { PUSHGATEWAY_BIN, RUN_DIR } from './stack-config';
+import { waitFor } from './wait-for';
 
 /** A Pushgateway started by a test. */
 export interface ExtraPushgateway {
@@ -15,26 +15,6 @@ export interface ExtraPushgateway {
   readonly port: number;
   /** Stops it (SIGKILL after 5 s) and waits until it is gone. */
   stop(): Promise<void>;
-}
-
-function alive(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(PUSHGATEWAY_BIN);
-  } catch {
-    return false;
-  }
-}
-
-async function until(
-  check: () => boolean | Promise<boolean>,
-  ms: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function accepts(addr: string, port: number): Promise<boolean> {
@@ -53,16 +33,6 @@ function accepts(addr: string, port: number): Promise<boolean> {
   });
 }
 
-async function kill(pid: number): Promise<void> {
-  if (!alive(pid)) return;
-  process.kill(pid, 'SIGCONT');
-  process.kill(pid, 'SIGTERM');
-  await until(() => !alive(pid), 5_000, `pushgateway ${pid} to stop`).catch(() => {
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
-  });
-  await until(() => !alive(pid), 5_000, `pushgateway ${pid} to be killed`);
-}
-
 /**
  * Starts a Pushgateway on `addr:port` (in memory only), with `webConfig` as its
  * --web.config.file when given and any further flags; resolves once it accepts connections.
@@ -78,7 +48,7 @@ export async function startExtraPushgateway(
   mkdirSync(join(RUN_DIR, 'pids'), { recursive: true });
   mkdirSync(join(RUN_DIR, 'logs'), { recursive: true });
   const pidFile = join(RUN_DIR, 'pids', `${name}.pid`);
-  if (existsSync(pidFile)) await kill(Number(readFileSync(pidFile, 'utf8')));
+  if (existsSync(pidFile)) await terminate(Number(readFileSync(pidFile, 'utf8')), PUSHGATEWAY_BIN);
   const args = [
     `--web.listen-address=${addr}:${port}`,
     '--persistence.file=',
@@ -91,12 +61,16 @@ export async function startExtraPushgateway(
   child.unref();
   const pid = child.pid!;
   writeFileSync(pidFile, String(pid));
-  await until(() => accepts(addr, port), 10_000, `${name} to accept connections`);
+  await waitFor(async () => ((await accepts(addr, port)) ? true : undefined), {
+    timeoutMs: 10_000,
+    intervalMs: 50,
+    what: `${name} to accept connections`,
+  });
   return {
     addr,
     port,
     async stop() {
-      await kill(pid);
+      await terminate(pid, PUSHGATEWAY_BIN);
       rmSync(pidFile, { force: true });
     },
   };
@@ -114,73 +88,29 @@ export interface TlsFiles {
   readonly otherCaCert: string;
 }
 
-function openssl(dir: string, ...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+// Every argument is one word (the file names below have no spaces): a command reads as one line.
+function openssl(dir: string, command: string): void {
+  execFileSync('openssl', command.split(' '), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 /** Makes a CA, a server certificate for `names` (IPs and DNS names) and a client certificate, in `dir`. */
 export function makeTlsFiles(dir: string, names: readonly string[]): TlsFiles {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const key = (file: string) =>
-    openssl(
-      dir,
-      'genpkey',
-      '-algorithm',
-      'EC',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-out',
-      file,
-    );
+  const key = (name: string) =>
+    openssl(dir, `genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${name}.key`);
   const ca = (name: string) => {
-    key(`${name}.key`);
-    openssl(
-      dir,
-      'req',
-      '-x509',
-      '-new',
-      '-key',
-      `${name}.key`,
-      '-subj',
-      `/CN=${name}`,
-      '-days',
-      '2',
-      '-out',
-      `${name}.crt`,
-    );
+    key(name);
+    openssl(dir, `req -x509 -new -key ${name}.key -subj /CN=${name} -days 2 -out ${name}.crt`);
   };
   const leaf = (name: string, ext: string) => {
-    key(`${name}.key`);
-    openssl(
-      dir,
-      'req',
-      '-new',
-      '-key',
-      `${name}.key`,
-      '-subj',
-      `/CN=${name}`,
-      '-out',
-      `${name}.csr`,
-    );
+    key(name);
+    openssl(dir, `req -new -key ${name}.key -subj /CN=${name} -out ${name}.csr`);
     writeFileSync(join(dir, `${name}.ext`), ext);
     openssl(
       dir,
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-      '-out',
-      `${name}.crt`,
+      `x509 -req -in ${name}.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 ` +
+        `-extfile ${name}.ext -out ${name}.crt`,
     );
   };
   ca('ca');

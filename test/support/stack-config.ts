@@ -42,3 +42,13 @@ export const DNS_SERVER = `${one('DNS_ADDR')}:${one('DNS_PORT')}`;
 export const HEADLESS_NAME = one('HEADLESS_NAME');
 export const PROMETHEUS_URL = `http://${one('PROMETHEUS_ADDR')}:${one('PROMETHEUS_PORT')}`;
 export const KAFKA_BROKER = `${one('KAFKA_ADDR')}:${one('KAFKA_PORT')}`;
+/** Where the scripts keep pid files and logs, and tests the files they make: config.sh's default. */
+export const RUN_DIR = process.env.NUBIUM_RUN_DIR ?? resolve(__dirname, '../../.run');
+/** The binary scripts/stack.sh runs as a Pushgateway: a pid file counts only while it runs this. */
+export const PUSHGATEWAY_BIN = '/usr/bin/prometheus-pushgateway';
+
+/** The URL of `path` on the Pushgateway at `addr` (IPv4 or IPv6), on the stack's port. */
+export function pushgatewayUrl(addr: string, path: string): string {
+  const host = addr.includes(':') ? `[${addr}]` : addr;
+  return `http://${host}:${PUSHGATEWAY_PORT}${path}`;
+}

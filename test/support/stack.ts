@@ -1,11 +1,15 @@
-// Test helpers that drive the local stack (scripts/stack.sh) and read its servers.
+// Test helpers that drive the local stack (scripts/stack.sh) and read its servers. A
+// Pushgateway is paused, resumed and stopped from TypeScript (pushgateway-process.ts).
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { PROMETHEUS_URL, PUSHGATEWAY_ADDRS, PUSHGATEWAY_PORT } from './stack-config';
+import { gatewayNumber } from './pushgateway-process';
+import { PROMETHEUS_URL, PUSHGATEWAY_ADDRS, pushgatewayUrl } from './stack-config';
 import { parseSampleValue, parseTextFormat, type Sample } from './text-format';
 
 export type { Sample } from './text-format';
+export { pausePushgateway, resumePushgateway, stopPushgateway } from './pushgateway-process';
+export { waitFor } from './wait-for';
 
 const STACK_SCRIPT = resolve(__dirname, '../../scripts/stack.sh');
 // A paused (black-holed) Pushgateway never answers: no request may wait forever.
@@ -37,31 +41,9 @@ export async function stackStatus(): Promise<string> {
   }
 }
 
-function gatewayNumber(i: number): string {
-  if (!Number.isInteger(i) || i < 0 || i >= PUSHGATEWAY_ADDRS.length) {
-    throw new Error(`Pushgateway index must be 0..${PUSHGATEWAY_ADDRS.length - 1}, got ${i}`);
-  }
-  return String(i + 1); // the script counts from 1
-}
-
-/** Stops Pushgateway i (0-based); its pushed metrics are lost. */
-export async function stopPushgateway(i: number): Promise<void> {
-  await stackCommand('pg-stop', gatewayNumber(i));
-}
-
 /** Starts Pushgateway i (0-based), empty, and waits until it is ready. */
 export async function startPushgateway(i: number): Promise<void> {
   await stackCommand('pg-start', gatewayNumber(i));
-}
-
-/** SIGSTOPs Pushgateway i (0-based): it still accepts connections but never answers. */
-export async function pausePushgateway(i: number): Promise<void> {
-  await stackCommand('pg-pause', gatewayNumber(i));
-}
-
-/** SIGCONTs Pushgateway i (0-based) and waits until it answers again. */
-export async function resumePushgateway(i: number): Promise<void> {
-  await stackCommand('pg-resume', gatewayNumber(i));
 }
 
 /** Makes the headless name answer exactly these IPv4/IPv6 addresses; none gives NXDOMAIN. */
@@ -84,11 +66,6 @@ export async function startDns(): Promise<void> {
   await stackCommand('dns-start');
 }
 
-function gatewayUrl(addr: string, path: string): string {
-  const host = addr.includes(':') ? `[${addr}]` : addr;
-  return `http://${host}:${PUSHGATEWAY_PORT}${path}`;
-}
-
 async function request(url: string, init: RequestInit = {}): Promise<Response> {
   return fetch(url, { ...init, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
 }
@@ -103,7 +80,7 @@ async function expectOk(response: Response, what: string): Promise<void> {
 export async function wipeAllPushgateways(): Promise<void> {
   await Promise.all(
     PUSHGATEWAY_ADDRS.map(async (addr) => {
-      const url = gatewayUrl(addr, '/api/v1/admin/wipe');
+      const url = pushgatewayUrl(addr, '/api/v1/admin/wipe');
       await expectOk(await request(url, { method: 'PUT' }), `wipe ${addr}`);
     }),
   );
@@ -111,7 +88,7 @@ export async function wipeAllPushgateways(): Promise<void> {
 
 /** Reads and parses everything a Pushgateway serves on /metrics, its own metrics included. */
 export async function readPushgateway(addr: string): Promise<Sample[]> {
-  const url = gatewayUrl(addr, '/metrics');
+  const url = pushgatewayUrl(addr, '/metrics');
   const response = await request(url);
   await expectOk(response, `GET ${url}`);
   return parseTextFormat(await response.text());
@@ -167,35 +144,6 @@ export async function queryPrometheus(
   );
 }
 
-/**
- * Calls fn every intervalMs until it returns something other than undefined, and returns
- * that; throws `timed out waiting for <what>` with the last error once timeoutMs is over.
- */
-export async function waitFor<T>(
-  fn: () => Promise<T | undefined>,
-  {
-    timeoutMs = 10_000,
-    intervalMs = 100,
-    what,
-  }: { timeoutMs?: number; intervalMs?: number; what: string },
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'last result: undefined';
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-      last = 'last result: undefined';
-    } catch (e) {
-      last = `last error: ${e instanceof Error ? e.message : String(e)}`;
-    }
-    if (Date.now() >= deadline) {
-      throw new Error(`timed out waiting for ${what} after ${timeoutMs} ms (${last})`);
-    }
-    await new Promise((done) => setTimeout(done, intervalMs));
-  }
-}
-
 // Pushgateway group path: /job/<job>/<label>/<value>...; a value with a '/', or an
 // empty one, must be base64url-encoded (`<label>@base64/<value>`).
 function groupPath(job: string, groupingLabels: Record<string, string>): string {
@@ -214,19 +162,29 @@ export async function deletePushgatewayGroup(
   job: string,
   groupingLabels: Record<string, string> = {},
 ): Promise<void> {
-  const url = gatewayUrl(addr, `/metrics/${groupPath(job, groupingLabels)}`);
+  const url = pushgatewayUrl(addr, `/metrics/${groupPath(job, groupingLabels)}`);
   await expectOk(await request(url, { method: 'DELETE' }), `DELETE ${url}`);
 }
 
-/** Deletes `job`'s group from every Pushgateway of the stack, concurrently; fails if one refuses. */
-export async function deleteGroupEverywhere(job: string): Promise<void> {
-  await Promise.all(PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job)));
+/** Deletes the group of `job` (and these grouping labels) from every Pushgateway of the stack, concurrently; fails if one refuses. */
+export async function deleteGroupEverywhere(
+  job: string,
+  groupingLabels: Record<string, string> = {},
+): Promise<void> {
+  await Promise.all(
+    PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job, groupingLabels)),
+  );
 }
 
 /** Clean-up after a test: deletes `job`'s group wherever it can; a gateway that is down is no failure. */
-export async function cleanUpGroupEverywhere(job: string): Promise<void> {
+export async function cleanUpGroupEverywhere(
+  job: string,
+  groupingLabels: Record<string, string> = {},
+): Promise<void> {
   await Promise.all(
-    PUSHGATEWAY_ADDRS.map((addr) => deletePushgatewayGroup(addr, job).catch(() => undefined)),
+    PUSHGATEWAY_ADDRS.map((addr) =>
+      deletePushgatewayGroup(addr, job, groupingLabels).catch(() => undefined),
+    ),
   );
 }
 
@@ -235,7 +193,7 @@ export async function cleanUpGroupEverywhere(job: string): Promise<void> {
  * replacing that group; returns the HTTP status. The body must end with a newline.
  */
 export async function pushRaw(addr: string, jobPath: string, body: string): Promise<number> {
-  const url = gatewayUrl(addr, `/metrics/${jobPath.replace(/^\/+/, '')}`);
+  const url = pushgatewayUrl(addr, `/metrics/${jobPath.replace(/^\/+/, '')}`);
   const response = await request(url, {
     method: 'PUT',
     headers: { 'Content-Type': 'text/plain; version=0.0.4' },
