@@ -11,14 +11,12 @@ import { MetricsOptionsError } from './errors/metrics-options.error';
 import { resolveProcessingTime, type ProcessingTimeOption } from './kafka/processing-time.option';
 import * as messages from './metrics.messages';
 import { fail, type At, type Env, type Scope } from './options/option-scope';
+import { resolveAuth, resolveDnsServers, resolveTls } from './options/push-target-options';
 import {
-  resolveAuth,
   resolveDefaultMetrics,
-  resolveDnsServers,
   resolveGroupingLabels,
   resolveMetricNames,
   resolveMetricsEndpoint,
-  resolveTls,
 } from './options/structured-options';
 
 // The types and the error live in interfaces/ and errors/; re-exported for existing imports.

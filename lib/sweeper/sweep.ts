@@ -1,10 +1,6 @@
 import { isIP } from 'node:net';
-import {
-  MetricsOptionsError,
-  resolveAuth,
-  resolveDnsServers,
-  resolveTls,
-} from '../metrics.options';
+import { MetricsOptionsError } from '../errors/metrics-options.error';
+import { resolveAuth, resolveDnsServers, resolveTls } from '../options/push-target-options';
 import { groupingPath } from '../pusher/grouping-key';
 import { PushClient } from '../pusher/push-client';
 import { TargetDiscovery } from '../pusher/target-discovery';
