@@ -36,12 +36,12 @@ function parseTable(output: string): TableRow[] {
     if (!m) return [];
     return [
       {
-        app: m[1]!,
-        metric: m[2]!,
-        key: m[3]!,
+        app: m[1],
+        metric: m[2],
+        key: m[3],
         sent: Number(m[4]),
         prometheus: m[5] === '-' ? undefined : Number(m[5]),
-        verdict: m[6]!,
+        verdict: m[6],
       },
     ];
   });
@@ -123,8 +123,8 @@ describe('npm run demo -- --short', () => {
       enriched: await topicMessageCount('demo.orders-enriched'),
       forms: await topicMessageCount('demo.forms'),
       loopCommitted: await committedCount(`sample-loop-${runId}`, 'demo.orders'),
-      microserviceForms: await committedCount(microserviceGroup!, 'demo.forms'),
-      microserviceEnriched: await committedCount(microserviceGroup!, 'demo.orders-enriched'),
+      microserviceForms: await committedCount(microserviceGroup, 'demo.forms'),
+      microserviceEnriched: await committedCount(microserviceGroup, 'demo.orders-enriched'),
     };
     // Sent by the generator and counted by it: orders written, and the ones it wrote without an
     // email address; forms the HTTP app must accept, and the ones it must reject.

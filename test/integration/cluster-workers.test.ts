@@ -87,7 +87,7 @@ describe('node:cluster workers sharing one HOSTNAME', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((done) => child.on('exit', done));
     try {
-      await waitFor(async () => (said.length === 2 ? true : undefined), {
+      await waitFor(() => (said.length === 2 ? true : undefined), {
         timeoutMs: 30_000,
         what: `both workers to push (stderr: ${stderr})`,
       });

@@ -210,7 +210,7 @@ describe('Grafana dashboard, over what the library pushed', () => {
       `sum(max without (instance) (rate(messages_consumed{job="${JOB}"}[1m])))`,
       { time: at },
     );
-    ratePerUnit = total!.value / STEP_TOTAL_CONSUMED;
+    ratePerUnit = total.value / STEP_TOTAL_CONSUMED;
   }, 90_000);
 
   afterAll(async () => {
@@ -322,13 +322,13 @@ describe('Grafana dashboard, over what the library pushed', () => {
     const promql = expand(expr);
     expect(promql).not.toContain('$');
     const all = await queryPrometheus(promql, { time: at });
-    const result = expectation!.only ? all.filter(expectation!.only) : all;
+    const result = expectation.only ? all.filter(expectation.only) : all;
 
-    if (expectation!.between) {
+    if (expectation.between) {
       expect(sortedLabels(result), promql).toEqual(
-        sortedLabels(expectation!.between.map(([metric]) => ({ metric, value: 0 }))),
+        sortedLabels(expectation.between.map(([metric]) => ({ metric, value: 0 }))),
       );
-      for (const [labels, [min, max]] of expectation!.between) {
+      for (const [labels, [min, max]] of expectation.between) {
         const value = result.find((s) => sameLabels(s.metric, labels))!.value;
         expect(value, `${promql} ${JSON.stringify(labels)}`).toBeGreaterThanOrEqual(
           min - CLOCK_SLACK,
@@ -337,10 +337,10 @@ describe('Grafana dashboard, over what the library pushed', () => {
       }
       return;
     }
-    const series = expectation!.series!;
-    const perUnit = expectation!.perUnit ?? 1;
-    const actual = expectation!.ordered ? result : sortByLabels(result);
-    const wanted = expectation!.ordered
+    const series = expectation.series!;
+    const perUnit = expectation.perUnit ?? 1;
+    const actual = expectation.ordered ? result : sortByLabels(result);
+    const wanted = expectation.ordered
       ? series
       : sortByLabels(series.map(([metric, value]) => ({ metric, value }))).map((s): Row => [
           s.metric,
@@ -351,7 +351,7 @@ describe('Grafana dashboard, over what the library pushed', () => {
       promql,
     ).toEqual(wanted.map(([labels]) => labels));
     actual.forEach((s, i) => {
-      const value = wanted[i]![1] * perUnit;
+      const value = wanted[i][1] * perUnit;
       const error = Math.abs(s.value - value) / value;
       expect(
         error,

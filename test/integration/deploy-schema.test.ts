@@ -80,7 +80,7 @@ function unknownFields(
   if (Array.isArray(value)) {
     if (!checker.isArrayType(type)) return [];
     const [item] = checker.getTypeArguments(type as ts.TypeReference);
-    return value.flatMap((v, i) => unknownFields(checker, v, item!, `${path}[${i}]`));
+    return value.flatMap((v, i) => unknownFields(checker, v, item, `${path}[${i}]`));
   }
   if (value === null || typeof value !== 'object') return [];
   // A mismatch of object against a primitive is the schema's to report.
@@ -194,7 +194,7 @@ describe('deploy/ against the Kubernetes API schemas (offline)', () => {
         (o) => o.kind === 'StatefulSet',
       )!;
       const pod = statefulSet.spec as { template: { spec: { containers: Container[] } } };
-      return { statefulSet, pushgateway: pod.template.spec.containers[0]! };
+      return { statefulSet, pushgateway: pod.template.spec.containers[0] };
     }
 
     it('rejects a containerPort given as a port name', () => {

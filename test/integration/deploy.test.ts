@@ -92,7 +92,7 @@ function container(workload: K8sObject, name: string): Container {
 function cacheOf(build: string, objects: K8sObject[]): Cache {
   const statefulSets = objects.filter((o) => o.kind === 'StatefulSet');
   expect(statefulSets, `${build}: one StatefulSet`).toHaveLength(1);
-  const statefulSet = statefulSets[0]!;
+  const statefulSet = statefulSets[0];
   const services = objects.filter((o) => o.kind === 'Service');
   const headless = services.find((s) => s.metadata.name === statefulSet.spec!.serviceName);
   expect(headless, `${build}: the Service named by serviceName`).toBeDefined();
@@ -103,7 +103,7 @@ function cacheOf(build: string, objects: K8sObject[]): Cache {
   expect(clusterIp, `${build}: a ClusterIP Service in front of the cache`).toBeDefined();
   const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.data?.['scrape-config.yaml']);
   expect(configMap, `${build}: the scrape config ConfigMap`).toBeDefined();
-  const scrapeConfig = parse(configMap!.data!['scrape-config.yaml']!) as ScrapeConfig;
+  const scrapeConfig = parse(configMap!.data!['scrape-config.yaml']) as ScrapeConfig;
   return { build, statefulSet, headless: headless!, clusterIp: clusterIp!, scrapeConfig };
 }
 
@@ -124,7 +124,7 @@ beforeAll(async () => {
   all = [...base, ...shards.flat()];
   caches = [
     cacheOf('deploy', base),
-    ...shards.map((objects, i) => cacheOf(relative(ROOT, shardDirs[i]!), objects)),
+    ...shards.map((objects, i) => cacheOf(relative(ROOT, shardDirs[i]), objects)),
   ];
   namespace = base.find((o) => o.kind === 'Namespace')!.metadata.name;
 });
@@ -159,7 +159,7 @@ describe('deploy/ manifests, as kustomize builds them', () => {
       ).toHaveLength(1);
       for (const p of s.spec!.ports!) {
         expect(
-          containerPort(selected[0]!, p.targetPort ?? p.port),
+          containerPort(selected[0], p.targetPort ?? p.port),
           `Service ${s.metadata.name} port ${p.port}`,
         ).toBeDefined();
       }
@@ -186,7 +186,7 @@ describe('deploy/ manifests, as kustomize builds them', () => {
       expect(headless.spec!.publishNotReadyAddresses).toBe(false);
       expect(clusterIp.spec!.clusterIP).toBeUndefined();
       for (const s of [headless, clusterIp]) {
-        expect(containerPort(statefulSet, s.spec!.ports![0]!.targetPort), s.metadata.name).toBe(
+        expect(containerPort(statefulSet, s.spec!.ports![0].targetPort), s.metadata.name).toBe(
           PUSHGATEWAY_PORT,
         );
       }
@@ -219,7 +219,7 @@ describe('deploy/ manifests, as kustomize builds them', () => {
   it('runs a sweeper beside each Pushgateway, on localhost at its port, keeping groups 3 push intervals or more', async () => {
     const apps = base.filter((o) => o.kind === 'Deployment');
     const pushRates = apps.map((a) =>
-      Number(env(a.spec!.template!.spec.containers[0]!).METRICS_PUSH_RATE),
+      Number(env(a.spec!.template!.spec.containers[0]).METRICS_PUSH_RATE),
     );
     expect(pushRates.length).toBeGreaterThan(0);
     const dockerfile = readFileSync(resolve(DEPLOY, 'sweeper/Dockerfile'), 'utf8');
@@ -234,7 +234,7 @@ describe('deploy/ manifests, as kustomize builds them', () => {
       expect(command).toBe('sweep');
       let written = '';
       const io = { out: { write: () => true }, err: { write: (t: string) => (written += t) } };
-      expect(await runCli([command!, ...args, '--help'], io), written).toBe(0);
+      expect(await runCli([command, ...args, '--help'], io), written).toBe(0);
       expect(args).toContain('--delete-conflicts');
       const value = (flag: string): string | undefined => args[args.indexOf(flag) + 1];
 
@@ -266,7 +266,7 @@ describe('deploy/ manifests, as kustomize builds them', () => {
     const headlessDns = dnsName(first.headless);
     const appNames = new Set<string>();
     for (const app of apps) {
-      const appContainer = app.spec!.template!.spec.containers[0]!;
+      const appContainer = app.spec!.template!.spec.containers[0];
       const vars = env(appContainer);
       const hostname = appContainer.env!.find((e) => e.name === 'HOSTNAME')!;
       expect(hostname.valueFrom?.fieldRef?.fieldPath, `${app.metadata.name} HOSTNAME`).toBe(
@@ -277,7 +277,7 @@ describe('deploy/ manifests, as kustomize builds them', () => {
         containerPort(first.statefulSet, PUSHGATEWAY_PORT),
       );
       expect(Number(vars.METRICS_SERVICE_PORT), app.metadata.name).toBe(
-        first.clusterIp.spec!.ports![0]!.port,
+        first.clusterIp.spec!.ports![0].port,
       );
       expect(vars.APP_NAME, app.metadata.name).toBeTruthy();
       appNames.add(vars.APP_NAME!);
@@ -298,9 +298,9 @@ describe('deploy/ manifests, as kustomize builds them', () => {
     const jobNames = new Set<string>();
     for (const { build, clusterIp, scrapeConfig } of caches) {
       expect(scrapeConfig.scrape_configs, build).toHaveLength(1);
-      const job = scrapeConfig.scrape_configs[0]!;
+      const job = scrapeConfig.scrape_configs[0];
       expect(job.honor_labels, build).toBe(true);
-      const target = `${dnsName(clusterIp)}:${clusterIp.spec!.ports![0]!.port}`;
+      const target = `${dnsName(clusterIp)}:${clusterIp.spec!.ports![0].port}`;
       expect(
         job.static_configs.flatMap((c) => c.targets),
         build,

@@ -161,9 +161,9 @@ describe('MetricsErrorsFilter on HTTP', () => {
         const actual = await responses(withModule);
 
         expect(actual).toEqual(expected);
-        expect(expected['/teapot']!.status).toBe(418);
-        expect(expected['/crash']!.status).toBe(500);
-        expect(expected['/no-such-route']!.status).toBe(404);
+        expect(expected['/teapot'].status).toBe(418);
+        expect(expected['/crash'].status).toBe(500);
+        expect(expected['/no-such-route'].status).toBe(404);
 
         const metrics = withModule.get(MetricsManager);
         expect(metrics.messagesProduced(PRODUCED_TOPIC)).toBe(1);

@@ -142,7 +142,7 @@ describe('overlapping cycles and shutdown', () => {
       child.on('exit', (code, signal) => done({ code, signal })),
     );
     try {
-      await waitFor(async () => (output.includes('ready') ? true : undefined), {
+      await waitFor(() => (output.includes('ready') ? true : undefined), {
         timeoutMs: 20_000,
         what: 'child app ready',
       });

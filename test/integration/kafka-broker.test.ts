@@ -145,6 +145,6 @@ describe('Kafka broker with kafkajs', () => {
       'message-4',
     ]);
     const offsets = await admin!.fetchOffsets({ groupId, topics: [topic] });
-    expect(offsets[0]!.partitions[0]!.offset).toBe(String(n));
+    expect(offsets[0].partitions[0].offset).toBe(String(n));
   });
 });

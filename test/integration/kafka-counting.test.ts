@@ -170,13 +170,10 @@ describe('counting Kafka messages against the real broker', () => {
     await app.listen();
     const metrics = app.get(MetricsManager);
 
-    await waitFor(
-      async () => (IN.every((t) => metrics.messagesConsumed(t) >= K) ? true : undefined),
-      {
-        timeoutMs: 30_000,
-        what: `${K} messages consumed from each input topic`,
-      },
-    );
+    await waitFor(() => (IN.every((t) => metrics.messagesConsumed(t) >= K) ? true : undefined), {
+      timeoutMs: 30_000,
+      what: `${K} messages consumed from each input topic`,
+    });
     const report = await app.get(MetricsPusher).pushNow();
 
     expect(report.succeeded).toBe(PUSHGATEWAY_ADDRS.length);
@@ -216,19 +213,16 @@ describe('counting Kafka messages against the real broker', () => {
     await consumer.run({
       eachMessage: async ({ topic, message }) => {
         await producer.send({
-          topic: OUT[IN.indexOf(topic as (typeof IN)[number])]!,
+          topic: OUT[IN.indexOf(topic)],
           messages: [{ value: message.value }],
         });
       },
     });
 
-    await waitFor(
-      async () => (IN.every((t) => metrics.messagesConsumed(t) >= K) ? true : undefined),
-      {
-        timeoutMs: 30_000,
-        what: `${K} messages consumed from each input topic`,
-      },
-    );
+    await waitFor(() => (IN.every((t) => metrics.messagesConsumed(t) >= K) ? true : undefined), {
+      timeoutMs: 30_000,
+      what: `${K} messages consumed from each input topic`,
+    });
     const report = await ctx.get(MetricsPusher).pushNow();
 
     expect(report.succeeded).toBe(PUSHGATEWAY_ADDRS.length);

@@ -117,7 +117,7 @@ async function runNest(mode: 'retriable' | 'plain', withModule: boolean) {
   );
   try {
     await app.listen();
-    await waitFor(async () => (attempts.settled ? true : undefined), {
+    await waitFor(() => (attempts.settled ? true : undefined), {
       timeoutMs: 30_000,
       what: `every message of ${name} handled`,
     });
@@ -207,7 +207,7 @@ describe('a handler that fails the first attempt of every 5th message', () => {
       await consumer.run({
         eachMessage: async ({ message }) => attempts.handle(message.value!.toString(), 'kafkajs'),
       });
-      await waitFor(async () => (attempts.settled ? true : undefined), {
+      await waitFor(() => (attempts.settled ? true : undefined), {
         timeoutMs: 30_000,
         what: 'every message handled',
       });

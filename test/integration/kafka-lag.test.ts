@@ -90,7 +90,7 @@ describe('instrumentConsumer with eachBatch', () => {
         },
       });
       await waitFor(
-        async () =>
+        () =>
           resume !== undefined && metrics.messagesConsumed(TOPIC) === PER_BATCH ? true : undefined,
         {
           timeoutMs: 20_000,
@@ -116,7 +116,7 @@ describe('instrumentConsumer with eachBatch', () => {
 
       resume!();
       await waitFor(
-        async () => (metrics.messagesConsumed(TOPIC) >= BATCHES * PER_BATCH ? true : undefined),
+        () => (metrics.messagesConsumed(TOPIC) >= BATCHES * PER_BATCH ? true : undefined),
         {
           timeoutMs: 20_000,
           what: 'every batch processed',

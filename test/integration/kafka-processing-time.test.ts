@@ -137,7 +137,7 @@ describe('message_processing_seconds against the real broker', () => {
     closers.push(() => app.close());
     await app.listen();
     const metrics = app.get(MetricsManager);
-    await waitFor(async () => (metrics.messagesConsumed(NEST_TOPIC) >= K ? true : undefined), {
+    await waitFor(() => (metrics.messagesConsumed(NEST_TOPIC) >= K ? true : undefined), {
       timeoutMs: 30_000,
       what: `${K} messages handled`,
     });
@@ -163,7 +163,7 @@ describe('message_processing_seconds against the real broker', () => {
     await consumer.connect();
     await consumer.subscribe({ topics: [PLAIN_TOPIC], fromBeginning: true });
     await consumer.run({ eachMessage: work });
-    await waitFor(async () => (metrics.messagesConsumed(PLAIN_TOPIC) >= K ? true : undefined), {
+    await waitFor(() => (metrics.messagesConsumed(PLAIN_TOPIC) >= K ? true : undefined), {
       timeoutMs: 30_000,
       what: `${K} messages handled`,
     });

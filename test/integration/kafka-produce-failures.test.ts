@@ -169,7 +169,7 @@ describe('a failed produce', () => {
     try {
       await app.listen();
       const metrics = app.get(MetricsManager);
-      await waitFor(async () => (metrics.messagesConsumed(IN) >= K ? true : undefined), {
+      await waitFor(() => (metrics.messagesConsumed(IN) >= K ? true : undefined), {
         timeoutMs: 40_000,
         what: `${K} messages relayed`,
       });

@@ -140,7 +140,7 @@ async function pushedEverywhere(
 
 /** Waits until `time` (ms since the epoch): the age the test measures, not a synchronisation. */
 async function until(time: number): Promise<void> {
-  await waitFor(async () => (Date.now() >= time ? true : undefined), {
+  await waitFor(() => (Date.now() >= time ? true : undefined), {
     timeoutMs: Math.max(0, time - Date.now()) + 5_000,
     intervalMs: 100,
     what: `${new Date(time).toISOString()}`,
@@ -195,7 +195,7 @@ describe('lag and seconds_behind with no app code', () => {
     );
 
     consumer!.resume([{ topic: LAG_TOPIC }]);
-    await waitFor(async () => (received.length >= WAITING ? true : undefined), {
+    await waitFor(() => (received.length >= WAITING ? true : undefined), {
       timeoutMs: 30_000,
       what: `the ${WAITING} messages handled`,
     });
@@ -212,21 +212,21 @@ describe('lag and seconds_behind with no app code', () => {
   });
 
   it(`a Nest transport app's seconds_behind reads about ${AGE_MS / 1000} s for messages consumed that late, then near 0 for fresh ones`, async () => {
-    await until(producedAt[AGE_TOPIC]! + AGE_MS);
+    await until(producedAt[AGE_TOPIC] + AGE_MS);
     const received: unknown[] = [];
     const { app, metrics } = await startApp(JOBS.age, AGE_TOPIC, (_topic, value) =>
       received.push(value),
     );
     closers.push(() => app.close());
     const labels = { job: JOBS.age, app: APP };
-    await waitFor(async () => (metrics.messagesConsumed(AGE_TOPIC) >= OLD ? true : undefined), {
+    await waitFor(() => (metrics.messagesConsumed(AGE_TOPIC) >= OLD ? true : undefined), {
       timeoutMs: 30_000,
       what: `the ${OLD} old messages handled`,
     });
 
     const late = await registrySample(metrics.registry, SECONDS_BEHIND, labels);
     // What the test itself knows: how long ago it produced them (the last one a little later).
-    const age = (Date.now() - producedAt[AGE_TOPIC]!) / 1000;
+    const age = (Date.now() - producedAt[AGE_TOPIC]) / 1000;
     expect(late).toBeGreaterThanOrEqual(8);
     expect(late).toBeLessThanOrEqual(20);
     expect(late).toBeLessThanOrEqual(age);
@@ -235,10 +235,10 @@ describe('lag and seconds_behind with no app code', () => {
     for (const pushed of pushedLate) expect(pushed).toBeLessThanOrEqual(20);
 
     await produceOneByOne(AGE_TOPIC, FRESH);
-    await waitFor(
-      async () => (metrics.messagesConsumed(AGE_TOPIC) >= OLD + FRESH ? true : undefined),
-      { timeoutMs: 30_000, what: `the ${FRESH} fresh messages handled` },
-    );
+    await waitFor(() => (metrics.messagesConsumed(AGE_TOPIC) >= OLD + FRESH ? true : undefined), {
+      timeoutMs: 30_000,
+      what: `the ${FRESH} fresh messages handled`,
+    });
     expect(await registrySample(metrics.registry, SECONDS_BEHIND, labels)).toBeLessThan(3);
     const pushedFresh = await pushedEverywhere(app, SECONDS_BEHIND, labels, (v) => v < 3);
     expect(pushedFresh).toHaveLength(PUSHGATEWAY_ADDRS.length);
@@ -246,7 +246,7 @@ describe('lag and seconds_behind with no app code', () => {
   });
 
   it(`an instrumentConsumer app's seconds_behind reads about ${AGE_MS / 1000} s for messages consumed that late, then near 0 for fresh ones`, async () => {
-    await until(producedAt[PLAIN_AGE_TOPIC]! + AGE_MS);
+    await until(producedAt[PLAIN_AGE_TOPIC] + AGE_MS);
     const ctx = await NestFactory.createApplicationContext(
       NubiumMetricsModule.forRoot({
         job: JOBS.plain,
@@ -271,13 +271,13 @@ describe('lag and seconds_behind with no app code', () => {
     await consumer.subscribe({ topics: [PLAIN_AGE_TOPIC], fromBeginning: true });
     await consumer.run({ eachMessage: async () => undefined });
     const labels = { job: JOBS.plain, app: APP };
-    await waitFor(
-      async () => (metrics.messagesConsumed(PLAIN_AGE_TOPIC) >= OLD ? true : undefined),
-      { timeoutMs: 30_000, what: `the ${OLD} old messages handled` },
-    );
+    await waitFor(() => (metrics.messagesConsumed(PLAIN_AGE_TOPIC) >= OLD ? true : undefined), {
+      timeoutMs: 30_000,
+      what: `the ${OLD} old messages handled`,
+    });
 
     const late = await registrySample(metrics.registry, SECONDS_BEHIND, labels);
-    const age = (Date.now() - producedAt[PLAIN_AGE_TOPIC]!) / 1000;
+    const age = (Date.now() - producedAt[PLAIN_AGE_TOPIC]) / 1000;
     expect(late).toBeGreaterThanOrEqual(8);
     expect(late).toBeLessThanOrEqual(20);
     expect(late).toBeLessThanOrEqual(age);
@@ -287,7 +287,7 @@ describe('lag and seconds_behind with no app code', () => {
 
     await produceOneByOne(PLAIN_AGE_TOPIC, FRESH);
     await waitFor(
-      async () => (metrics.messagesConsumed(PLAIN_AGE_TOPIC) >= OLD + FRESH ? true : undefined),
+      () => (metrics.messagesConsumed(PLAIN_AGE_TOPIC) >= OLD + FRESH ? true : undefined),
       { timeoutMs: 30_000, what: `the ${FRESH} fresh messages handled` },
     );
     expect(await registrySample(metrics.registry, SECONDS_BEHIND, labels)).toBeLessThan(3);

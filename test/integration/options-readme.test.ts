@@ -55,7 +55,9 @@ function runSnippet(snippet: string): DynamicModule {
     reportDiagnostics: true,
   });
   expect(diagnostics ?? []).toEqual([]);
-  // A direct eval returns the value of the snippet's last expression statement.
+  // A direct eval returns the value of the snippet's last expression statement: the README's
+  // block is code the test must run as printed, which is what eval is for here.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const evaluate = new Function(
     'NubiumMetricsModule',
     'ConfigModule',

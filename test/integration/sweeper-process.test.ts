@@ -59,7 +59,7 @@ describe('nubium-metrics sweep, the process', () => {
       '1s',
     );
     await waitFor(
-      async () =>
+      () =>
         sweeper
           .stdout()
           .split('\n')

@@ -17,14 +17,7 @@ class Failed extends Error {}
 const ORDERS: HandlerTopic = { contextIndex: -1, topic: 'orders' };
 
 function kafkaContext(topic: string): KafkaContext {
-  return new KafkaContext([
-    {} as never,
-    0,
-    topic,
-    {} as never,
-    (async () => {}) as never,
-    {} as never,
-  ]);
+  return new KafkaContext([{} as never, 0, topic, {} as never, async () => {}, {} as never]);
 }
 
 /** A fresh handler class per test (the wrapper's state is per prototype). */
@@ -275,12 +268,7 @@ describe('wrapConsumedHandler', () => {
     };
     Type.prototype.handle = theirs;
     instance.handle({});
-    unwrapConsumedHandler(
-      Type.prototype,
-      'handle',
-      target,
-      ours as (...args: unknown[]) => unknown,
-    );
+    unwrapConsumedHandler(Type.prototype, 'handle', target, ours);
     instance.handle({});
     expect(Type.prototype.handle).toBe(theirs);
     expect(metrics.messagesConsumed('orders')).toBe(1);

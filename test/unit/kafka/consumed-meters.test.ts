@@ -32,7 +32,7 @@ function context(topic: string, consumer: unknown, timestamp?: string): KafkaCon
     0,
     topic,
     consumer as Consumer,
-    (async () => undefined) as never,
+    async () => undefined,
     {} as never,
   ]);
 }

@@ -6,7 +6,7 @@ import { KafkaHandlersBinder } from '../../../lib/kafka/kafka-handlers.binder';
 import { KafkaHandlersExplorer } from '../../../lib/kafka/kafka-handlers.explorer';
 import { countingProviders } from '../../../lib/kafka/kafka-counting.providers';
 import { KAFKA_COUNTING_OPTIONS } from '../../../lib/kafka/kafka.constants';
-import { resolveMetricsOptions, type MetricsModuleOptions } from '../../../lib/metrics.options';
+import { resolveMetricsOptions } from '../../../lib/metrics.options';
 
 /** What the options provider gives the binder, for the options given to forRoot. */
 function countingOptions(providers: Provider[], given: Record<string, unknown> = {}): unknown {
@@ -14,7 +14,7 @@ function countingOptions(providers: Provider[], given: Record<string, unknown> =
     (p): p is FactoryProvider => typeof p === 'object' && p.provide === KAFKA_COUNTING_OPTIONS,
   );
   const resolved = resolveMetricsOptions(
-    { job: 'pod-1', app: 'orders', pushEnabled: false, ...given } as MetricsModuleOptions,
+    { job: 'pod-1', app: 'orders', pushEnabled: false, ...given },
     {},
   );
   return provider?.useFactory(resolved);

@@ -71,7 +71,8 @@ const ORIGINAL = Object.fromEntries(
 const method = (name: keyof OrdersController): unknown => OrdersController.prototype[name];
 const wrapped = (name: keyof OrdersController): boolean => method(name) !== ORIGINAL[name];
 const own = (name: keyof OrdersController): unknown[] =>
-  Reflect.getMetadata(INTERCEPTORS_METADATA, method(name) as object) ?? [];
+  (Reflect.getMetadata(INTERCEPTORS_METADATA, method(name) as object) as unknown[] | undefined) ??
+  [];
 const kinds = (name: keyof OrdersController): string[] =>
   own(name).map((i) => (typeof i === 'function' ? `class ${i.name}` : i!.constructor.name));
 
@@ -133,7 +134,7 @@ describe('KafkaHandlersExplorer', () => {
 @Injectable()
 class DenyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    return !(context.switchToRpc().getData() as { deny?: boolean }).deny;
+    return !context.switchToRpc().getData<{ deny?: boolean }>().deny;
   }
 }
 
@@ -175,7 +176,7 @@ class BrokerlessServerKafka extends ServerKafka {
       0,
       topic,
       {} as never,
-      (async () => {}) as never,
+      async () => {},
       {} as never,
     ]);
     const result: unknown = await handler(data, context);
@@ -244,8 +245,8 @@ describe('KafkaHandlersExplorer.explore', () => {
       Reflect.getMetadataKeys(method(name as keyof OrdersController) as object).length,
     ]);
     const [found] = moduleRef.get(KafkaHandlersExplorer).explore();
-    const byName = Object.fromEntries(found!.handlers.map((h) => [h.name, h]));
-    expect(found!.type).toBe(OrdersController);
+    const byName = Object.fromEntries(found.handlers.map((h) => [h.name, h]));
+    expect(found.type).toBe(OrdersController);
     expect(Object.keys(byName).sort()).toEqual(
       ['onAudit', 'onOrder', 'onPayment', 'onQuote', 'onRefund'].sort(),
     );
@@ -255,7 +256,7 @@ describe('KafkaHandlersExplorer.explore', () => {
       wrap: { contextIndex: -1, pattern: 'orders', freeIndex: 1 },
     });
     expect(byName.onQuote).toMatchObject({ consumed: true, produced: 'quotes-answered' });
-    expect(byName.onPayment!.wrap).toMatchObject({ contextIndex: 1, pattern: undefined });
+    expect(byName.onPayment.wrap).toMatchObject({ contextIndex: 1, pattern: undefined });
     expect(byName.onRefund).toMatchObject({ consumed: true, wrap: undefined });
     expect(byName.onAudit).toMatchObject({ consumed: false });
     expect(

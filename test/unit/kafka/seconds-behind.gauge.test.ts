@@ -26,7 +26,7 @@ describe('SecondsBehindGauge', () => {
       'elapsed time, in seconds, since the most recently consumed message was produced',
     );
     expect(data.type).toBe('gauge');
-    expect(data.values[0]!.labels).toEqual({ app: 'orders', job: 'pod-1' });
+    expect(data.values[0].labels).toEqual({ app: 'orders', job: 'pod-1' });
   });
 
   it('reads 0 for a timestamp in the future (a producer clock ahead), and ignores a missing one', async () => {

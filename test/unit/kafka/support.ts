@@ -19,7 +19,7 @@ export function kafkaExecutionContext(topic: string): ExecutionContextHost {
     0,
     topic,
     {} as never,
-    (async () => undefined) as never,
+    async () => undefined,
     {} as never,
   ]);
   const host = new ExecutionContextHost([{ value: 1 }, kafkaContext]);

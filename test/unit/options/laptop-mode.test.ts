@@ -172,7 +172,8 @@ describe("forRoot({ app: 'orders' }) on a developer's machine", () => {
     await app.listen(0, '127.0.0.1');
     app.get(MetricsManager).incMessagesProduced('invoices', 2);
 
-    const { port } = app.getHttpServer().address() as AddressInfo;
+    const server = app.getHttpServer() as { address(): AddressInfo };
+    const { port } = server.address();
     const response = await fetch(`http://127.0.0.1:${port}/metrics`, {
       signal: AbortSignal.timeout(5000),
     });

@@ -44,7 +44,7 @@ describe('demo table', () => {
 
   it('fails on a count that differs', () => {
     const series = seriesFor();
-    series[0]!.value -= 1;
+    series[0].value -= 1;
     const rows = fillRows(expectedRows(sent), series);
     expect(allMatch(rows)).toBe(false);
     expect(formatTable(rows)).toMatch(/demo\.orders\s+90\s+89\s+MISMATCH/);
