@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# npm run bench [-- --quick] [-- --only=count,push,...]
+# npm run bench [-- --quick] [-- --only=count,push,...] [-- --no-pin]
 # Compiles bench/ with tsc (Nest needs emitDecoratorMetadata), starts the local servers the
 # cases need if they are not running, runs every case and prints the table; the rows are also
 # written to bench/results/. Servers this script started are stopped at the end; servers that
 # were already running (other people's tests use them) are left alone.
-# A MISS is reported, never fatal; the exit status is non-zero only when a case cannot run.
+# With two cores or more, the bench's node processes run on core 0 and the running servers
+# (Pushgateways, Prometheus, dnsmasq, the Kafka broker) on core 1 for the run's duration; each
+# gets its own affinity back at the end (bench/support/pin.ts).
+# Exit status: non-zero when a case cannot run, and, in a full run, when a target is missed;
+# --quick (what CI runs) reports a MISS without failing.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

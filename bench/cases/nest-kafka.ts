@@ -13,10 +13,9 @@ import { isObservable, lastValueFrom, map, type Observable } from 'rxjs';
 import { KafkaConsumedInterceptor } from '../../lib/kafka/consumed.interceptor';
 import { MetricsManager } from '../../lib/manager/metrics.manager';
 import { NubiumMetricsModule } from '../../lib/metrics.module';
-import type { MetricsModuleOptions } from '../../lib/metrics.options';
 import { makeManager } from '../support/registries';
-import { ratioRow, type CaseContext, type Row } from '../support/result';
-import { alternate, cpuMs, median, settle } from '../support/stats';
+import { pairedRow, type CaseContext, type Row } from '../support/result';
+import { alternate, cpuMs, median, perRoundRatios, settle } from '../support/stats';
 
 /** The stand-in for the module's interceptor: does nothing but pass the call on. */
 @Injectable()
@@ -30,7 +29,7 @@ class EmptyInterceptor implements NestInterceptor {
 @Injectable()
 class AppInterceptor implements NestInterceptor {
   intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next.handle().pipe(map((value) => value));
+    return next.handle().pipe(map((value: unknown) => value));
   }
 }
 
@@ -118,8 +117,9 @@ function handle(data: unknown, context: unknown): void {
 
 /** The real Kafka transport without a broker: messages are handed to `handleMessage` directly. */
 class BrokerlessServerKafka extends ServerKafka {
-  override async listen(callback: (...args: unknown[]) => void): Promise<void> {
+  override listen(callback: (...args: unknown[]) => void): Promise<void> {
     callback();
+    return Promise.resolve();
   }
   override async close(): Promise<void> {}
   /** What kafkajs' `eachMessage` calls: the full path, pattern lookup and parsing included. */
@@ -137,7 +137,7 @@ class BrokerlessServerKafka extends ServerKafka {
       },
       heartbeat: async () => {},
       pause: () => () => {},
-    } as never);
+    });
   }
 
   /**
@@ -164,7 +164,7 @@ class BrokerlessServerKafka extends ServerKafka {
         0,
         topic,
         null as never,
-        (async () => {}) as never,
+        async () => {},
         null as never,
       ]);
       const result: unknown = await handler(data, context);
@@ -182,8 +182,8 @@ const VALUE = '{"orderId":42}';
  * place, alone and beside an app interceptor; and the interceptor the module falls back to.
  */
 export async function run(ctx: CaseContext): Promise<Row[]> {
-  const perRound = ctx.quick ? 10_000 : 40_000;
-  const rounds = ctx.quick ? 7 : 15;
+  const perRound = ctx.quick ? 10_000 : 20_000;
+  const rounds = ctx.quick ? 7 : 25;
   const { manager } = makeManager();
 
   @Module({
@@ -198,10 +198,9 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
   })
   class CountedModule {}
 
-  // Given as the options resolver will take it (the type does not list it yet).
   const timedOptions = { job: 'bench', app: 'bench', pushEnabled: false, processingTime: true };
   @Module({
-    imports: [NubiumMetricsModule.forRoot(timedOptions as MetricsModuleOptions)],
+    imports: [NubiumMetricsModule.forRoot(timedOptions)],
     controllers: [TimedHandlers],
   })
   class TimedModule {}
@@ -225,7 +224,7 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
     // Figure: this process's CPU time per message, which another process taking the core does
     // not change (the machine is shared); wall time is kept for the JSON.
     return async (): Promise<number> => {
-      settle();
+      await settle();
       const cpu = process.cpuUsage();
       const t = process.hrtime.bigint();
       for (let i = 0; i < perRound; i++) await dispatch(i);
@@ -240,19 +239,22 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
     for (let i = 0; i < n; i++) await baseline.server.deliver('t.none', i);
     return Number(process.hrtime.bigint() - t) / n;
   };
+  // Each variant beside the baseline it is compared with (the order is reversed every round), so
+  // that a pair is measured back to back and its per-round ratio sees the same machine.
   const variants = {
     none: variant(baseline.server, 't.none'),
-    empty: variant(baseline.server, 't.empty'),
     counted: variant(module.server, 't.counted'),
+    empty: variant(baseline.server, 't.empty'),
+    interceptor: variant(baseline.server, 't.interceptor'),
     appEmpty: variant(baseline.server, 't.app-empty'),
     appCounted: variant(module.server, 't.app-counted'),
-    interceptor: variant(baseline.server, 't.interceptor'),
     payloadNone: variant(baseline.server, 't.payload-none'),
-    payloadEmpty: variant(baseline.server, 't.payload-empty'),
     payloadCounted: variant(module.server, 't.payload-counted'),
+    payloadEmpty: variant(baseline.server, 't.payload-empty'),
   };
   try {
     for (const v of Object.values(variants)) await v();
+    for (const topic of Object.keys(wallNs)) delete wallNs[topic];
     await fullPath();
     const full = [await fullPath(), await fullPath(), await fullPath()];
     const before = handled;
@@ -289,103 +291,84 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
     const calls = [...Object.values(r), ...Object.values(t)] as number[][];
     if (handled - before !== calls.reduce((n, x) => n + x.length, 0) * perRound + perRound)
       throw new Error('handlers missed messages');
-    const nest = `Nest ${nestVersion()}; ${r.none.length} rounds x ${perRound} messages; wall ns/message median ${Object.entries(
-      wallNs,
-    )
-      .map(([k, v]) => `${k} ${median(v).toFixed(0)}`)
-      .join(', ')}`;
+    const nest = `Nest ${nestVersion()}, ${perRound} messages a round`;
+    // Wall time beside CPU time: the median of the per-round wall ratios, and the wall ns.
+    const wall = (a: string, b: string) => {
+      const ratio = median(perRoundRatios(wallNs[a], wallNs[b]));
+      return `wall ${median(wallNs[a]).toFixed(0)} vs ${median(wallNs[b]).toFixed(0)} ns (per-round ratio ${ratio.toFixed(3)})`;
+    };
+    const ratio = (
+      figure: string,
+      value: number[],
+      baseline: number[],
+      baselineLabel: string,
+      note: string,
+      limit: number,
+    ): Row =>
+      pairedRow(
+        { case: '3 Nest Kafka handler', figure, unit: 'ns', baselineLabel, note },
+        value,
+        baseline,
+        '<=',
+        limit,
+        `<= ${limit}x`,
+      );
     return [
       {
         case: '3 Nest Kafka handler',
         figure: 'no interceptor, CPU ns/message',
         value: median(r.none),
         unit: 'ns',
-        note: `Nest's handler with its RPC context and @Payload/@Ctx params, called as ServerKafka.handleEvent does; ${nest}`,
+        note: `Nest's handler with its RPC context and @Payload/@Ctx params, called as ServerKafka.handleEvent does; wall ${median(wallNs['t.none']).toFixed(0)} ns; ${nest}, ${r.none.length} rounds`,
         rounds: r.none,
       },
       {
         case: '3 Nest Kafka handler',
-        figure: 'no interceptor, whole ServerKafka.handleMessage, ns/message',
+        figure: 'no interceptor, whole ServerKafka.handleMessage, wall ns/message',
         value: median(full),
         unit: 'ns',
         note: `for scale: parsing, deserializer and pattern lookup included (a topic name that is not JSON makes Nest's getRouteFromPattern throw and catch, twice per message)`,
         rounds: full,
       },
-      ratioRow(
-        {
-          case: '3 Nest Kafka handler',
-          figure: "module's consumed counting only, CPU ns/message",
-          value: median(r.counted),
-          unit: 'ns',
-          baselineLabel: 'empty interceptor',
-          baseline: median(r.empty),
-          note: `the module wraps the handler method, no interceptor; over no interceptor: ${(median(r.counted) - median(r.none)).toFixed(0)} ns; the first interceptor costs ${(median(r.empty) - median(r.none)).toFixed(0)} ns over none; ${nest}`,
-          rounds: { counted: r.counted, empty: r.empty, none: r.none },
-        },
-        '<=',
+      ratio(
+        "module's consumed counting only, CPU ns/message",
+        r.counted,
+        r.empty,
+        'empty interceptor',
+        `the module wraps the handler method, no interceptor: ${(median(r.counted) - median(r.none)).toFixed(0)} ns over none, where the first interceptor costs ${(median(r.empty) - median(r.none)).toFixed(0)} ns; ${wall('t.counted', 't.empty')}; ${nest}`,
         1.05,
-        '<= 1.05x',
       ),
-      ratioRow(
-        {
-          case: '3 Nest Kafka handler',
-          figure: "module's consumed counting, @Payload() only, CPU ns/message",
-          value: median(r.payloadCounted),
-          unit: 'ns',
-          baselineLabel: 'empty interceptor, @Payload() only',
-          baseline: median(r.payloadEmpty),
-          note: `a handler without @Ctx(): the module declares a KafkaContext argument after the payload (Nest resolves one more parameter per message) so that the wrapper reads the message's timestamp and consumer; over no interceptor: ${(median(r.payloadCounted) - median(r.payloadNone)).toFixed(0)} ns; ${nest}`,
-          rounds: { counted: r.payloadCounted, empty: r.payloadEmpty, none: r.payloadNone },
-        },
-        '<=',
+      ratio(
+        "module's consumed counting, @Payload() only, CPU ns/message",
+        r.payloadCounted,
+        r.payloadEmpty,
+        'empty interceptor, @Payload() only',
+        `a handler without @Ctx(): the module declares a KafkaContext argument after the payload (Nest resolves one more parameter per message); ${(median(r.payloadCounted) - median(r.payloadNone)).toFixed(0)} ns over no interceptor; ${wall('t.payload-counted', 't.payload-empty')}; ${nest}`,
         1.05,
-        '<= 1.05x',
       ),
-      ratioRow(
-        {
-          case: '3 Nest Kafka handler',
-          figure: "module's consumed counting + app interceptor, CPU ns/message",
-          value: median(r.appCounted),
-          unit: 'ns',
-          baselineLabel: 'empty + app interceptor',
-          baseline: median(r.appEmpty),
-          note: nest,
-          rounds: { counted: r.appCounted, empty: r.appEmpty },
-        },
-        '<=',
+      ratio(
+        "module's consumed counting + app interceptor, CPU ns/message",
+        r.appCounted,
+        r.appEmpty,
+        'empty + app interceptor',
+        `${wall('t.app-counted', 't.app-empty')}; ${nest}`,
         1.05,
-        '<= 1.05x',
       ),
-      ratioRow(
-        {
-          case: '3 Nest Kafka handler',
-          figure:
-            "module's consumed counting with the processing-time histogram on, CPU ns/message",
-          value: median(t.timed),
-          unit: 'ns',
-          baselineLabel: 'empty interceptor',
-          baseline: median(t.empty),
-          note: `processingTime: true (message_processing_seconds per topic: two performance.now() and a bucket add per message, no allocation), measured in a second phase beside the empty interceptor and the counting alone; over counting alone: ${(median(t.timed) - median(t.counted)).toFixed(0)} ns; ${nest}`,
-          rounds: t,
-        },
-        '<=',
+      ratio(
+        "module's consumed counting with the processing-time histogram on, CPU ns/message",
+        t.timed,
+        t.empty,
+        'empty interceptor',
+        `processingTime: true (two performance.now() and a bucket add per message), in a second phase beside the empty interceptor and the counting alone: ${(median(t.timed) - median(t.counted)).toFixed(0)} ns over counting alone; ${nest}`,
         1.1,
-        '<= 1.1x',
       ),
-      ratioRow(
-        {
-          case: '3 Nest Kafka handler',
-          figure: 'KafkaConsumedInterceptor (fallback) only, CPU ns/message',
-          value: median(r.interceptor),
-          unit: 'ns',
-          baselineLabel: 'empty interceptor',
-          baseline: median(r.empty),
-          note: `what the module binds when only the call tells the topic (object or array pattern without @Ctx()), or per handler with @UseInterceptors; ${nest}`,
-          rounds: { interceptor: r.interceptor, empty: r.empty },
-        },
-        '<=',
+      ratio(
+        'KafkaConsumedInterceptor (fallback) only, CPU ns/message',
+        r.interceptor,
+        r.empty,
+        'empty interceptor',
+        `what the module binds when only the call tells the topic (object or array pattern without @Ctx()), or per handler with @UseInterceptors; ${wall('t.interceptor', 't.empty')}; ${nest}`,
         1.05,
-        '<= 1.05x',
       ),
     ];
   } finally {

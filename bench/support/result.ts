@@ -1,3 +1,5 @@
+import { median, perRoundRatios, spread } from './stats';
+
 /** One line of the benchmark table. */
 export interface Row {
   /** Case number and short name, e.g. `1 count a message`. */
@@ -10,13 +12,13 @@ export interface Row {
   /** What it is compared with, and that value. */
   baselineLabel?: string;
   baseline?: number;
-  /** value / baseline. */
+  /** The median of the per-round ratios value / baseline. */
   ratio?: number;
   /** Human-readable target, e.g. `<= 0.1`. */
   target?: string;
   /** Whether the target is met; undefined when the row only reports. */
   pass?: boolean;
-  /** Anything a reader needs to read the figure (wall time beside CPU time, rounds, ...). */
+  /** Anything a reader needs to read the figure (wall time beside CPU time, rounds, spread). */
   note?: string;
   /** Every round's figures, for the JSON file. */
   rounds?: unknown;
@@ -27,14 +29,36 @@ export interface CaseContext {
   quick: boolean;
 }
 
-/** Ratio row helper: pass when `ratio <op> limit`. */
-export function ratioRow(
-  base: Omit<Row, 'ratio' | 'pass' | 'target'>,
-  op: '<=' | '>=' | '<',
+type Op = '<=' | '>=' | '<';
+
+function meets(ratio: number, op: Op, limit: number): boolean {
+  return op === '<=' ? ratio <= limit : op === '>=' ? ratio >= limit : ratio < limit;
+}
+
+/**
+ * A row whose variant and baseline were measured side by side in every round: the ratio is the
+ * median of the per-round ratios, so a slow stretch of the machine, which slows both of a round's
+ * measurements alike, cancels out instead of landing on one side; the note says how they spread.
+ */
+export function pairedRow(
+  base: Omit<Row, 'value' | 'baseline' | 'ratio' | 'pass' | 'target'>,
+  value: readonly number[],
+  baseline: readonly number[],
+  op: Op,
   limit: number,
-  targetText?: string,
+  targetText: string,
 ): Row {
-  const ratio = base.baseline ? base.value / base.baseline : NaN;
-  const pass = op === '<=' ? ratio <= limit : op === '>=' ? ratio >= limit : ratio < limit;
-  return { ...base, ratio, target: targetText ?? `ratio ${op} ${limit}`, pass };
+  const ratios = perRoundRatios(value, baseline);
+  const ratio = median(ratios);
+  const rounds = `ratio: median of ${ratios.length} per-round ratios (${spread(ratios)})`;
+  return {
+    ...base,
+    value: median(value),
+    baseline: median(baseline),
+    ratio,
+    target: targetText,
+    pass: meets(ratio, op, limit),
+    note: base.note ? `${base.note}; ${rounds}` : rounds,
+    rounds: base.rounds ?? { value, baseline, ratios },
+  };
 }

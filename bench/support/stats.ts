@@ -40,9 +40,39 @@ export async function alternate<K extends string>(
   return out;
 }
 
-/** One full collection between measured rounds, so no round pays for the garbage of another. */
-export function settle(): void {
+/**
+ * One full collection between measured rounds, so no round pays for the garbage of another; then
+ * an idle wait until the collector's background threads have finished sweeping (at most 300 ms),
+ * so that their CPU time, which on one core would land in the round, does not.
+ */
+export async function settle(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with node --expose-gc');
   gc();
+  const end = performance.now() + 300;
+  while (performance.now() < end) {
+    const before = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const used = process.cpuUsage(before);
+    if (used.user + used.system < 300) return;
+  }
+}
+
+/** The `q`-quantile of a non-empty list (linear between neighbours). */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  return sorted[low] + (sorted[Math.min(low + 1, sorted.length - 1)] - sorted[low]) * (at - low);
+}
+
+/** `a[i] / b[i]` for every round both were measured in. */
+export function perRoundRatios(a: readonly number[], b: readonly number[]): number[] {
+  return a.slice(0, Math.min(a.length, b.length)).map((x, i) => x / b[i]);
+}
+
+/** How the per-round figures spread: the middle half and the whole range, for a row's note. */
+export function spread(values: readonly number[], digits = 3): string {
+  const f = (n: number) => n.toFixed(digits);
+  return `middle half ${f(quantile(values, 0.25))}-${f(quantile(values, 0.75))}, range ${f(Math.min(...values))}-${f(Math.max(...values))}`;
 }
