@@ -1,13 +1,31 @@
-// Installs the packed library into a CommonJS Nest 11 app and an ESM Nest 12 app (test/compat/run.sh)
-// and checks that each app's count reached a real Pushgateway; the Nest 11 app also counts what its
-// Kafka handler consumed through Nest 11's own transport. Needs `bash scripts/stack.sh up` and
+// Installs the packed library into a CommonJS Nest 11 app on Express and an ESM Nest 12 app on
+// Fastify (test/compat/run.sh). Each boots forRootAsync with @nestjs/config's ConfigService, whose
+// values are env strings, and pushes to a real Pushgateway what it counted by hand and what its
+// @EventPattern handler consumed through the Nest version's own Kafka transport, with the lag,
+// seconds_behind and the processing-time histogram. The Nest 12 app also boots as on a developer's
+// machine, with no HOSTNAME and no METRICS_SERVICE_NAME. Every value below was read back by run.sh
+// from the app's own /metrics or from a Pushgateway. Needs `bash scripts/stack.sh up` and
 // `bash scripts/kafka.sh up`.
 import { execFile } from 'node:child_process';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const RUN_SCRIPT = resolve(__dirname, '../compat/run.sh');
+
+/** What an app printed: its options, its own /metrics, its Kafka handler and its push. */
+interface AppReport {
+  app: string;
+  options?: {
+    given: Record<string, unknown>;
+    resolved: { pushRateSeconds: unknown; pushEnabled: unknown; job: string };
+  };
+  laptop?: { hostname: string };
+  endpoint: { status: number; served?: string };
+  kafka?: { topic: string; handled: number; consumed: number; lag?: string };
+  push: { ok: boolean; succeeded?: number; skipped?: string; targets?: number };
+}
 
 describe('the packed package in throwaway apps', () => {
   let output = '';
@@ -30,50 +48,111 @@ describe('the packed package in throwaway apps', () => {
     }
   }, 300_000);
 
-  /** What the app printed: the status and sample line its own /metrics served, its Kafka count, its push. */
-  function appReport(app: string): {
-    endpoint: { status: number; served?: string };
-    kafka?: { topic: string; consumed: number };
-    push: { ok: boolean; succeeded: number };
-  } {
-    const reports = output
+  function reports(): AppReport[] {
+    return output
       .split('\n')
       .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as ReturnType<typeof appReport>);
-    const report = reports.find((r) => r.endpoint.served?.includes(`app="${app}"`));
+      .map((l) => JSON.parse(l) as AppReport);
+  }
+
+  function appReport(app: string): AppReport {
+    const report = reports().find((r) => r.app === app);
     if (report === undefined) throw new Error(`no report of ${app} in:\n${output}`);
     return report;
   }
 
-  it('a CommonJS Nest 11 app on Express boots the module from the tarball, serves /metrics and its count reaches the Pushgateway', () => {
-    expect(output).toMatch(/compat: nest11-cjs installed @nestjs\/core 11\./);
-    const report = appReport('compat-nest11-cjs');
-    expect(report.endpoint.status).toBe(200);
-    expect(report.endpoint.served).toMatch(/ 3$/);
-    expect(report.push).toEqual({ ok: true, succeeded: 3 });
-    expect(output).toMatch(
-      /holds compat_messages_consumed\{app="compat-nest11-cjs",[^}]*topic="compat\.nest11-cjs"\} 3$/m,
-    );
-  });
-
-  it("in that Nest 11 app, the messages an @EventPattern handler consumed through Nest 11's Kafka transport are counted once per delivery and the count reaches the Pushgateway", () => {
-    const { kafka } = appReport('compat-nest11-cjs');
-    expect(kafka?.consumed).toBe(5);
-    expect(kafka?.topic).toMatch(/^compat\.nest11-cjs\.kafka-/);
-    const held = output
+  /** The value of the one sample of `metric` run.sh read back for `job` with every `labels` pair. */
+  function held(metric: string, job: string, labels: Record<string, string> = {}): number {
+    const pairs = [`job="${job}"`, ...Object.entries(labels).map(([k, v]) => `${k}="${v}"`)];
+    const lines = output
       .split('\n')
-      .find((l) => l.includes(' holds ') && l.includes(`topic="${kafka?.topic}"`));
-    expect(held).toMatch(/compat_messages_consumed\{app="compat-nest11-cjs",.*\} 5$/);
+      .filter((l) => / holds \S+\{/.test(l) && l.split(' holds ')[1].startsWith(`${metric}{`))
+      .filter((l) => pairs.every((pair) => l.includes(pair)));
+    expect(lines, `${metric} ${pairs.join(',')} read back from a Pushgateway`).toHaveLength(1);
+    return Number(lines[0].slice(lines[0].lastIndexOf(' ') + 1));
+  }
+
+  /** The app `name` took its options from ConfigService as strings, pushed, and its count is held. */
+  function expectConfiguredAndPushed(name: string, nestMajor: number): void {
+    const app = `compat-${name}`;
+    expect(output).toMatch(new RegExp(`compat: ${name} installed @nestjs/core ${nestMajor}\\.`));
+    const report = appReport(app);
+    expect(report.options?.given).toEqual({
+      app,
+      serviceName: expect.any(String) as unknown,
+      pushRateSeconds: '3600',
+      pushEnabled: 'true',
+    });
+    expect(report.options?.resolved).toMatchObject({ pushRateSeconds: 3600, pushEnabled: true });
+    // The job is run.sh's HOSTNAME for the app, unique to the run.
+    const job = report.options!.resolved.job;
+    expect(job).toMatch(new RegExp(`^${app}-\\d+-\\d+$`));
+    expect(report.endpoint.status).toBe(200);
+    expect(report.endpoint.served).toMatch(new RegExp(`job="${job}".* 3$`));
+    expect(report.push).toEqual({ ok: true, succeeded: 3 });
+    expect(held('compat_messages_consumed', job, { app, topic: `compat.${name}` })).toBe(3);
+    // The string '3600' pushed as the number it parses to.
+    expect(held('nubium_metrics_push_interval_seconds', job, { app })).toBe(3600);
+  }
+
+  /** The app `name`'s handler's messages are counted once each, with lag, age and processing time held. */
+  function expectKafkaPushed(name: string, messages: number): void {
+    const app = `compat-${name}`;
+    const report = appReport(app);
+    const job = report.options!.resolved.job;
+    const topic = report.kafka!.topic;
+    expect(topic.startsWith(`compat.${name}.kafka-`)).toBe(true);
+    expect(report.kafka).toMatchObject({ handled: messages, consumed: messages });
+    expect(held('compat_messages_consumed', job, { app, topic })).toBe(messages);
+    // One partition, every message of it consumed.
+    expect(held('kafka_consumer_offset_lag', job, { app, topic, partition: '0' })).toBe(0);
+    const behind = held('seconds_behind', job, { app });
+    expect(behind).toBeGreaterThan(0);
+    expect(behind).toBeLessThan(60);
+    expect(held('message_processing_seconds_count', job, { app, topic })).toBe(messages);
+    expect(held('message_processing_seconds_bucket', job, { app, topic, le: '+Inf' })).toBe(
+      messages,
+    );
+    expect(held('message_processing_seconds_sum', job, { app, topic })).toBeGreaterThan(0);
+    // run.sh checked that there are several buckets, never decreasing.
+    expect(output).toMatch(
+      new RegExp(
+        `holds \\d+ message_processing_seconds_bucket samples of ${topic.replace(/\./g, '\\.')}$`,
+        'm',
+      ),
+    );
+  }
+
+  it("a CommonJS Nest 11 app on Express boots forRootAsync with ConfigService's string options from the tarball, serves /metrics and its count reaches the Pushgateway", () => {
+    expectConfiguredAndPushed('nest11-cjs', 11);
   });
 
-  it('an ESM Nest 12 app on Fastify imports the CommonJS build, serves /metrics and its count reaches the Pushgateway', () => {
-    expect(output).toMatch(/compat: nest12-esm installed @nestjs\/core 12\./);
-    const report = appReport('compat-nest12-esm');
-    expect(report.endpoint.status).toBe(200);
-    expect(report.endpoint.served).toMatch(/ 3$/);
-    expect(report.push).toEqual({ ok: true, succeeded: 3 });
-    expect(output).toMatch(
-      /holds compat_messages_consumed\{app="compat-nest12-esm",[^}]*topic="compat\.nest12-esm"\} 3$/m,
+  it("in that Nest 11 app, an @EventPattern handler's messages through Nest 11's Kafka transport are counted once per delivery, and the lag (0), seconds_behind and processing time reach the Pushgateway", () => {
+    expectKafkaPushed('nest11-cjs', 5);
+  });
+
+  it("an ESM Nest 12 app on Fastify imports the CommonJS build, boots forRootAsync with ConfigService's string options, serves /metrics and its count reaches the Pushgateway", () => {
+    expectConfiguredAndPushed('nest12-esm', 12);
+  });
+
+  it("in that Nest 12 app, an @EventPattern handler's messages through Nest 12's Kafka transport are counted once per delivery, and the lag (0), seconds_behind and processing time reach the Pushgateway", () => {
+    expectKafkaPushed('nest12-esm', 4);
+  });
+
+  it("on a developer's machine (no HOSTNAME, no METRICS_SERVICE_NAME) the Nest 12 app starts with one warning naming METRICS_SERVICE_NAME and METRICS_PUSH_ENABLED, counts under the host name, and pushNow() skips and pushes nothing", () => {
+    const report = reports().find((r) => r.laptop !== undefined);
+    if (report === undefined) throw new Error(`no laptop report in:\n${output}`);
+    expect(report.laptop?.hostname).toBe(hostname());
+    expect(report.endpoint.served).toBe(
+      `messages_consumed{app="${report.app}",job="${hostname()}",topic="compat.laptop"} 3`,
     );
+    expect(report.push).toEqual({ skipped: 'no-service-name', targets: 0, ok: false });
+    expect(output).toMatch(
+      /compat: nest12-esm on a laptop warned once: .*WARN.*METRICS_SERVICE_NAME.*METRICS_PUSH_ENABLED/,
+    );
+    const absent = output
+      .split('\n')
+      .filter((l) => l.endsWith(` holds no sample of app ${report.app}`));
+    expect(absent).toHaveLength(3);
   });
 });

@@ -1,27 +1,32 @@
 'use strict';
 // A CommonJS Nest 11 app on Express with a Kafka microservice, as users write it without a
-// TypeScript build: decorators applied by hand. Counts by hand, counts the messages its Kafka
-// handler consumes through Nest 11's own transport, serves /metrics, pushes, and prints what it saw.
+// TypeScript build: decorators applied by hand. Its options come from @nestjs/config's
+// ConfigService, which hands out the env values as strings (METRICS_PUSH_RATE='3600'). Counts by
+// hand, counts and times the messages its Kafka handler consumes through Nest 11's own transport,
+// serves /metrics, pushes, and prints what it saw; run.sh then reads the push back.
 require('reflect-metadata');
 const { Controller, Module } = require('@nestjs/common');
+const { ConfigModule, ConfigService } = require('@nestjs/config');
 const { NestFactory } = require('@nestjs/core');
 const { EventPattern, Transport } = require('@nestjs/microservices');
-const { Kafka, logLevel, Partitioners } = require('kafkajs');
-const { NubiumMetricsModule, MetricsManager, MetricsPusher } = require('nubium-metrics-nestjs');
-
+const { logLevel, Partitioners } = require('kafkajs');
 const {
-  COMPAT_APP,
-  COMPAT_JOB,
-  COMPAT_TOPIC,
-  COMPAT_DNS_SERVER,
-  COMPAT_SERVICE_NAME,
-  COMPAT_KAFKA_BROKER,
-  COMPAT_KAFKA_TOPIC,
-} = process.env;
-const KAFKA_MESSAGES = 5;
+  NubiumMetricsModule,
+  MetricsManager,
+  MetricsPusher,
+  RESOLVED_METRICS_OPTIONS,
+} = require('nubium-metrics-nestjs');
+const { createKafka, createAndFill, cleanUp, waitForZeroLag } = require('./compat-kafka.cjs');
+const { sampleLine, scrape, waitFor } = require('./compat-support.cjs');
+
+const { APP_NAME, HOSTNAME, COMPAT_TOPIC, COMPAT_KAFKA_BROKER, COMPAT_KAFKA_TOPIC } = process.env;
+// How many messages run.sh has the app produce to its topic and expects handled.
+const KAFKA_MESSAGES = Number(process.env.COMPAT_KAFKA_MESSAGES);
 
 // Deliveries the handler saw: the count must equal them, so a message counted twice shows.
 let deliveries = 0;
+// The option values the factory passed on, as ConfigService handed them out.
+let given;
 
 class EventsController {
   async handle() {
@@ -38,123 +43,111 @@ EventPattern(COMPAT_KAFKA_TOPIC)(
 class AppModule {}
 Module({
   imports: [
-    NubiumMetricsModule.forRoot({
-      app: COMPAT_APP,
-      job: COMPAT_JOB,
-      serviceName: COMPAT_SERVICE_NAME,
-      dnsServers: [COMPAT_DNS_SERVER],
-      pushRateSeconds: 3600,
-      // Own name: the shared test gateways may hold messages_consumed of another type.
-      metricNames: { consumed: 'compat_messages_consumed' },
-      metricsEndpoint: true,
+    // The README's forRootAsync with ConfigService; the job comes from HOSTNAME, as in a pod.
+    NubiumMetricsModule.forRootAsync({
+      imports: [ConfigModule],
+      inject: [ConfigService],
+      useFactory: (config) => {
+        given = {
+          app: config.get('APP_NAME'),
+          serviceName: config.get('METRICS_SERVICE_NAME'),
+          pushRateSeconds: config.get('METRICS_PUSH_RATE'),
+          pushEnabled: config.get('METRICS_PUSH_ENABLED'),
+        };
+        return {
+          ...given,
+          dnsServers: [config.get('COMPAT_DNS_SERVER')],
+          // Own name: the shared test gateways may hold messages_consumed of another type.
+          metricNames: { consumed: 'compat_messages_consumed' },
+          metricsEndpoint: true,
+          processingTime: true,
+        };
+      },
     }),
   ],
   controllers: [EventsController],
 })(AppModule);
 
-const kafka = new Kafka({
-  clientId: COMPAT_APP,
-  brokers: [COMPAT_KAFKA_BROKER],
-  logLevel: logLevel.ERROR,
-});
-
-/** The broker does not create topics on its own: the run's topic is made here, then filled. */
-async function createAndFill(topic, count) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
-  } finally {
-    await admin.disconnect();
+/** What the app expects of its options, its count and its Kafka handler; empty when all hold. */
+function problems(resolved, consumed) {
+  const found = [];
+  for (const option of ['app', 'serviceName', 'pushRateSeconds', 'pushEnabled']) {
+    if (typeof given[option] !== 'string')
+      found.push(`ConfigService gave ${option} as ${typeof given[option]}, not the env's string`);
+    if (resolved.sources[option] !== 'code')
+      found.push(`${option} came from ${resolved.sources[option]}, not from the factory`);
   }
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  try {
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: Array.from({ length: count }, (_, i) => ({ value: `compat-${i}` })),
-    });
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-async function deleteTopic(topic) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.deleteTopics({ topics: [topic] });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/**
- * Polls until the handler saw `expected` deliveries and the wrapper counted exactly those (each
- * delivery's count lands as its promise settles, before the next poll), or the deadline passes.
- */
-async function waitForConsumed(metrics, topic, expected, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (deliveries !== expected || metrics.messagesConsumed(topic) !== deliveries) {
-    if (
-      deliveries > expected ||
-      metrics.messagesConsumed(topic) > expected ||
-      Date.now() > deadline
-    )
-      throw new Error(
-        `${metrics.messagesConsumed(topic)} counted as consumed from ${topic} for ${deliveries} deliveries (expected ${expected} of each) after ${Date.now() - deadline + timeoutMs} ms`,
-      );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  if (resolved.pushRateSeconds !== 3600)
+    found.push(`pushRateSeconds '3600' resolved to ${JSON.stringify(resolved.pushRateSeconds)}`);
+  if (resolved.pushEnabled !== true)
+    found.push(`pushEnabled 'true' resolved to ${JSON.stringify(resolved.pushEnabled)}`);
+  if (resolved.job !== HOSTNAME) found.push(`job is ${resolved.job}, not HOSTNAME ${HOSTNAME}`);
+  if (consumed !== KAFKA_MESSAGES)
+    found.push(`${consumed} counted as consumed from ${COMPAT_KAFKA_TOPIC}, not ${KAFKA_MESSAGES}`);
+  return found;
 }
 
 async function main() {
-  await createAndFill(COMPAT_KAFKA_TOPIC, KAFKA_MESSAGES);
-  const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
-  app.enableShutdownHooks();
-  app.connectMicroservice({
-    transport: Transport.KAFKA,
-    options: {
-      client: { clientId: COMPAT_APP, brokers: [COMPAT_KAFKA_BROKER], logLevel: logLevel.ERROR },
-      consumer: { groupId: `${COMPAT_JOB}-group`, maxWaitTimeInMs: 200 },
-      producer: { createPartitioner: Partitioners.DefaultPartitioner },
-      subscribe: { fromBeginning: true },
-    },
-  });
-  await app.startAllMicroservices();
-  await app.listen(0, '127.0.0.1');
+  const kafka = createKafka(APP_NAME, COMPAT_KAFKA_BROKER);
+  let app;
   try {
+    await createAndFill(kafka, COMPAT_KAFKA_TOPIC, KAFKA_MESSAGES);
+    // abortOnError: false, so that a failed start-up throws and the topic is still deleted.
+    app = await NestFactory.create(AppModule, { logger: ['error', 'warn'], abortOnError: false });
+    app.enableShutdownHooks();
+    app.connectMicroservice({
+      transport: Transport.KAFKA,
+      options: {
+        client: { clientId: APP_NAME, brokers: [COMPAT_KAFKA_BROKER], logLevel: logLevel.ERROR },
+        consumer: { groupId: `${HOSTNAME}-group`, maxWaitTimeInMs: 200 },
+        producer: { createPartitioner: Partitioners.DefaultPartitioner },
+        subscribe: { fromBeginning: true },
+      },
+    });
+    await app.startAllMicroservices();
+    await app.listen(0, '127.0.0.1');
+    const port = app.getHttpServer().address().port;
     const metrics = app.get(MetricsManager);
     metrics.incMessagesConsumed(COMPAT_TOPIC, 3);
-    await waitForConsumed(metrics, COMPAT_KAFKA_TOPIC, KAFKA_MESSAGES, 30_000);
-    const scrape = await fetch(`http://127.0.0.1:${app.getHttpServer().address().port}/metrics`, {
-      signal: AbortSignal.timeout(5000),
+    // Each delivery's count lands as its promise settles, before the next poll.
+    await waitFor({
+      state: () => metrics.messagesConsumed(COMPAT_KAFKA_TOPIC),
+      done: (counted) => deliveries === KAFKA_MESSAGES && counted === deliveries,
+      broken: (counted) => deliveries > KAFKA_MESSAGES || counted > KAFKA_MESSAGES,
+      failure: (counted) =>
+        `${counted} counted as consumed from ${COMPAT_KAFKA_TOPIC} for ${deliveries} deliveries (expected ${KAFKA_MESSAGES} of each)`,
+      timeoutMs: 30_000,
     });
-    const served = (await scrape.text())
-      .split('\n')
-      .find(
-        (line) =>
-          line.startsWith('compat_messages_consumed{') && line.includes(`topic="${COMPAT_TOPIC}"`),
-      );
+    const lag = await waitForZeroLag(port, COMPAT_KAFKA_TOPIC, 10_000);
+    const scraped = await scrape(port);
+    const served = sampleLine(scraped.text, 'compat_messages_consumed', { topic: COMPAT_TOPIC });
     const report = await app.get(MetricsPusher).pushNow();
+    const resolved = app.get(RESOLVED_METRICS_OPTIONS);
+    const consumed = metrics.messagesConsumed(COMPAT_KAFKA_TOPIC);
     console.log(
       JSON.stringify({
-        endpoint: { status: scrape.status, served },
-        kafka: {
-          topic: COMPAT_KAFKA_TOPIC,
-          consumed: metrics.messagesConsumed(COMPAT_KAFKA_TOPIC),
+        app: APP_NAME,
+        options: {
+          given,
+          resolved: {
+            pushRateSeconds: resolved.pushRateSeconds,
+            pushEnabled: resolved.pushEnabled,
+            job: resolved.job,
+          },
         },
+        endpoint: { status: scraped.status, served },
+        kafka: { topic: COMPAT_KAFKA_TOPIC, handled: deliveries, consumed, lag },
         push: { ok: report.ok, succeeded: report.succeeded },
       }),
     );
-    if (!report.ok || scrape.status !== 200) process.exitCode = 1;
+    const found = problems(resolved, consumed);
+    for (const problem of found) console.error(`compat: ${APP_NAME}: ${problem}`);
+    if (found.length > 0 || !report.ok || scraped.status !== 200) process.exitCode = 1;
   } finally {
-    await app.close();
-    await deleteTopic(COMPAT_KAFKA_TOPIC).catch((error) => console.error(error));
+    await app?.close();
+    await cleanUp(kafka, COMPAT_KAFKA_TOPIC, `${HOSTNAME}-group`).catch((error) =>
+      console.error(error),
+    );
   }
 }
 
