@@ -28,7 +28,9 @@ const K = 10;
 const APP = 'kafka-produce-failures-app';
 const RUN = uniqueTopic('run');
 const IN = uniqueTopic('kpf-in');
-const OUT = uniqueTopic('kpf-out');
+// Each test produces into a topic of its own, so neither counts what the other wrote.
+const OUT_KAFKAJS = uniqueTopic('kpf-kafkajs-out');
+const OUT_NEST = uniqueTopic('kpf-nest-out');
 const MISSING = uniqueTopic('kpf-never-created');
 const PRODUCER = Symbol('producer');
 const jobs: string[] = [];
@@ -80,12 +82,12 @@ async function expectProducedOnEveryGateway(
 describe('a failed produce', () => {
   beforeAll(async () => {
     await assertKafkaReachable();
-    await createTopics([IN, OUT]);
+    await createTopics([IN, OUT_KAFKAJS, OUT_NEST]);
     await produceMessages(IN, K);
   });
 
   afterAll(async () => {
-    await deleteTopics([IN, OUT]).catch(() => undefined);
+    await deleteTopics([IN, OUT_KAFKAJS, OUT_NEST]).catch(() => undefined);
     for (const job of jobs) await cleanUpGroupEverywhere(job);
   });
 
@@ -99,14 +101,14 @@ describe('a failed produce', () => {
     const producer = instrumentProducer(refusingProducer(), ctx.get(MetricsManager));
     try {
       await producer.connect();
-      await producer.send({ topic: OUT, messages: [{ value: 'a' }, { value: 'b' }] });
+      await producer.send({ topic: OUT_KAFKAJS, messages: [{ value: 'a' }, { value: 'b' }] });
       await expect(
         producer.send({ topic: MISSING, messages: [{ value: 'lost' }] }),
       ).rejects.toThrow();
       await expect(
         producer.sendBatch({
           topicMessages: [
-            { topic: OUT, messages: [{ value: 'c' }] },
+            { topic: OUT_KAFKAJS, messages: [{ value: 'c' }] },
             { topic: MISSING, messages: [{ value: 'd' }] },
           ],
         }),
@@ -116,8 +118,8 @@ describe('a failed produce', () => {
       await producer.disconnect();
       await ctx.close();
     }
-    expect(await topicSize(OUT)).toBe(2);
-    await expectProducedOnEveryGateway(job, { [OUT]: 2, [MISSING]: undefined });
+    expect(await topicSize(OUT_KAFKAJS)).toBe(2);
+    await expectProducedOnEveryGateway(job, { [OUT_KAFKAJS]: 2, [MISSING]: undefined });
   });
 
   it('@CountProduced on a Nest Kafka handler counts only the attempts whose send succeeded', async () => {
@@ -130,12 +132,12 @@ describe('a failed produce', () => {
       class RelayController {
         constructor(@Inject(PRODUCER) private readonly producer: Producer) {}
         @EventPattern(IN)
-        @CountProduced(OUT)
+        @CountProduced(OUT_NEST)
         async relay(value: unknown): Promise<void> {
           const n = (attempts.get(String(value)) ?? 0) + 1;
           attempts.set(String(value), n);
           await this.producer.send({
-            topic: n === 1 ? MISSING : OUT,
+            topic: n === 1 ? MISSING : OUT_NEST,
             messages: [{ value: String(value) }],
           });
         }
@@ -179,8 +181,7 @@ describe('a failed produce', () => {
       await producer.disconnect();
     }
     expect([...attempts.values()]).toEqual(Array.from({ length: K }, () => 2));
-    // The first test put 2 messages in OUT.
-    expect(await topicSize(OUT)).toBe(2 + K);
-    await expectProducedOnEveryGateway(job, { [OUT]: K, [MISSING]: undefined });
+    expect(await topicSize(OUT_NEST)).toBe(K);
+    await expectProducedOnEveryGateway(job, { [OUT_NEST]: K, [MISSING]: undefined });
   });
 });
