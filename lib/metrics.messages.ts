@@ -104,3 +104,11 @@ export const shutdownPush = (ok: number, total: number, deleted: boolean): strin
 
 export const groupClash = (path: string, serviceName: string): string =>
   `pushes the group ${path} to "${serviceName}", which another NubiumMetricsModule of this process already pushes: each push would overwrite the other's counts. Give each module its own job or groupingLabels`;
+
+export const noDnsAnswer = (name: string, ms: number): string =>
+  `${name}: no DNS answer within ${ms} ms`;
+
+export const noAddressRecords = (name: string): string => `${name} has no A or AAAA records`;
+
+export const defaultMetricsFailed = (reason: string): string =>
+  `default metrics not added: ${reason}`;

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { LABEL, LOGGER_CONTEXT } from '../metrics.constants';
+import { defaultMetricsFailed } from '../metrics.messages';
 
 // The first metric collectDefaultMetrics registers: if present, another module already collects them.
 const FIRST_DEFAULT_METRIC = 'process_cpu_user_seconds_total';
@@ -30,7 +31,7 @@ export function registerDefaultMetrics(
     });
     return true;
   } catch (error) {
-    logger.warn(`default metrics not added: ${(error as Error)?.message ?? String(error)}`);
+    logger.warn(defaultMetricsFailed((error as Error)?.message ?? String(error)));
     return false;
   }
 }

@@ -1,5 +1,6 @@
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
+import * as messages from '../metrics.messages';
 import { promiseTimeout, PromiseTimeoutError } from '../utils/promise-timeout';
 import type { DiscoveryResult } from './push-report';
 
@@ -73,10 +74,10 @@ export class TargetDiscovery {
       this.resolver ? this.resolveWith(this.resolver, name) : this.lookup(name),
     ).catch((error: unknown) => {
       if (!(error instanceof PromiseTimeoutError)) throw error;
-      throw new DiscoveryError(`${name}: no DNS answer within ${ms} ms`, 'timeout');
+      throw new DiscoveryError(messages.noDnsAnswer(name, ms), 'timeout');
     });
     if (addresses.length === 0) {
-      throw new DiscoveryError(`${name} has no A or AAAA records`, 'no_addresses');
+      throw new DiscoveryError(messages.noAddressRecords(name), 'no_addresses');
     }
     return [...new Set(addresses)].sort(compareAddresses);
   }

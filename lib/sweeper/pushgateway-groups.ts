@@ -1,4 +1,5 @@
 import { SELF_METRIC_PREFIX } from '../metrics.constants';
+import * as messages from './sweeper.messages';
 
 /** One group as a Pushgateway lists it in `GET /api/v1/metrics`. */
 export interface ListedGroup {
@@ -27,7 +28,7 @@ const PUSHGATEWAY_FAMILIES = new Set(['push_time_seconds', 'push_failure_time_se
 export function parseGroupListing(body: Buffer | string): ListedGroup[] {
   const listing = JSON.parse(body.toString()) as { status?: unknown; data?: unknown };
   if (listing.status !== 'success' || !Array.isArray(listing.data)) {
-    throw new Error('not a Pushgateway API listing (no "status": "success" with "data")');
+    throw new Error(messages.notAListing());
   }
   return (listing.data as Array<Record<string, unknown>>).map((group) => {
     const labels = group.labels;
@@ -36,7 +37,7 @@ export function parseGroupListing(body: Buffer | string): ListedGroup[] {
       labels === null ||
       typeof (labels as { job?: unknown }).job !== 'string'
     ) {
-      throw new Error('a group of the listing has no "job" label');
+      throw new Error(messages.groupWithoutJob());
     }
     const types = new Map<string, string>();
     let own = false;

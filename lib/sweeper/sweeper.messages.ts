@@ -14,3 +14,8 @@ export const badPort = (port: unknown): string =>
 
 export const badTarget = (target: string, why: string): string =>
   `target ${JSON.stringify(target)} is not a Pushgateway base URL like http://10.0.0.7:9091: ${why}`;
+
+export const notAListing = (): string =>
+  'not a Pushgateway API listing (no "status": "success" with "data")';
+
+export const groupWithoutJob = (): string => 'a group of the listing has no "job" label';
