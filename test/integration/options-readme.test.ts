@@ -18,20 +18,13 @@ import {
   type ResolvedMetricsOptions,
 } from '../../lib';
 import { parseTextFormat } from '../support/text-format';
+import { METRICS_ENV_VARS } from '../support/options';
 
 const README = resolve(__dirname, '../..', 'README.md');
 /** The README line just above the example; keep it (or this test's MARKER) when editing. */
 const MARKER = 'or, with options from';
 
-const ENV_VARS = [
-  'HOSTNAME',
-  'APP_NAME',
-  'METRICS_SERVICE_NAME',
-  'METRICS_SERVICE_PORT',
-  'METRICS_POD_PORT',
-  'METRICS_PUSH_RATE',
-  'METRICS_PUSH_ENABLED',
-];
+const ENV_VARS = METRICS_ENV_VARS;
 
 /** The TypeScript of the fenced block after the MARKER line, as printed. */
 function readmeSnippet(): string {

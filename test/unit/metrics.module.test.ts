@@ -1,8 +1,8 @@
-import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Interval, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   METRICS_REGISTRY,
   MetricsManager,
@@ -14,21 +14,9 @@ import {
   type ResolvedMetricsOptions,
 } from '../../lib';
 import { PUSH_INTERVAL_NAME } from '../../lib/metrics.constants';
+import { useAppContexts } from '../support/app-contexts';
 
-const apps: INestApplicationContext[] = [];
-
-async function boot(root: new () => unknown): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(root, {
-    logger: false,
-    abortOnError: false,
-  });
-  apps.push(app);
-  return app;
-}
-
-afterEach(async () => {
-  while (apps.length) await apps.pop()!.close();
-});
+const { boot, apps } = useAppContexts();
 
 const base = { job: 'pod-1', app: 'orders', serviceName: '127.0.0.1', pushRateSeconds: 3600 };
 

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsOptionsError, resolveMetricsOptions } from '../../lib/metrics.options';
+import { resolveMetricsOptions } from '../../lib/metrics.options';
+import { optionsFailure, POD_ENV } from '../support/options';
 
-const env = {
-  HOSTNAME: 'orders-7d9f-abcde',
-  APP_NAME: 'orders',
-  METRICS_SERVICE_NAME: 'metrics-cache-headless.monitoring.svc.cluster.local',
-};
-
-function failure(fn: () => unknown): MetricsOptionsError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MetricsOptionsError);
-    return error as MetricsOptionsError;
-  }
-  throw new Error('expected a MetricsOptionsError');
-}
+const env = POD_ENV;
+const failure = optionsFailure;
 
 describe('resolveMetricsOptions', () => {
   it('takes every value from the env vars of the original library', () => {

@@ -1,10 +1,9 @@
 // The app's own metrics through this module's providers: makeCounterProvider & co. create them in
 // the module's registry, @InjectMetric injects them.
-import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Injectable, Module } from '@nestjs/common';
 import { getToken as willsotoToken } from '@willsoto/nestjs-prometheus';
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InjectMetric } from '../../lib/decorators/inject-metric.decorator';
 import { MetricsManager, NubiumMetricsModule } from '../../lib';
 import { getMetricToken } from '../../lib/metrics/metric-token';
@@ -14,22 +13,10 @@ import {
   makeHistogramProvider,
   makeSummaryProvider,
 } from '../../lib/metrics/metric.providers';
+import { useAppContexts } from '../support/app-contexts';
 
 const base = { job: 'pod-1', app: 'orders', pushEnabled: false };
-const apps: INestApplicationContext[] = [];
-
-async function boot(root: new () => unknown): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(root, {
-    logger: false,
-    abortOnError: false,
-  });
-  apps.push(app);
-  return app;
-}
-
-afterEach(async () => {
-  while (apps.length) await apps.pop()!.close();
-});
+const { boot } = useAppContexts();
 
 const ordersCounter = makeCounterProvider({
   name: 'orders_created_total',

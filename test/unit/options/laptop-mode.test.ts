@@ -16,16 +16,9 @@ import {
 } from '../../../lib';
 import { PUSH_INTERVAL_NAME } from '../../../lib/metrics.constants';
 import { parseTextFormat } from '../../support/text-format';
+import { METRICS_ENV_VARS } from '../../support/options';
 
-const METRICS_ENV = [
-  'HOSTNAME',
-  'APP_NAME',
-  'METRICS_SERVICE_NAME',
-  'METRICS_SERVICE_PORT',
-  'METRICS_POD_PORT',
-  'METRICS_PUSH_RATE',
-  'METRICS_PUSH_ENABLED',
-];
+const METRICS_ENV = METRICS_ENV_VARS;
 
 interface LogLine {
   level: string;
