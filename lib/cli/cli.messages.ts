@@ -58,6 +58,12 @@ export const unreadable = (flag: string, file: string, why: string): string =>
 
 export const stopped = (): string => 'nubium-metrics sweep: stopped\n';
 
+export const passFailed = (error: unknown): string =>
+  `nubium-metrics sweep: the pass failed, trying again at the next one: ${error instanceof Error ? error.message : String(error)}\n`;
+
+export const crashed = (error: unknown): string =>
+  `nubium-metrics: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`;
+
 /** One pass, for people: a summary line, then one line per deletion, failure or conflict. */
 export function passSummary(report: SweepReport): string {
   const lines = [

@@ -78,9 +78,15 @@ export async function runCli(
     }
     while (!signal?.aborted) {
       const started = Date.now();
-      const report = await sweepStaleGroups({ ...options, signal });
+      // A repeating sweep (the sidecar) outlives a failed pass: it says why and tries again at
+      // the next one, since a crash-looping sidecar would take its cache pod out of service.
+      const report = await sweepStaleGroups({ ...options, signal }).catch((e: unknown) => {
+        if (e instanceof SweepOptionsError) throw e;
+        io.err.write(messages.passFailed(e));
+        return undefined;
+      });
       if (signal?.aborted) break;
-      io.out.write(json ? `${JSON.stringify(report)}\n` : messages.passSummary(report));
+      if (report) io.out.write(json ? `${JSON.stringify(report)}\n` : messages.passSummary(report));
       await sleep(everySeconds * 1000 - (Date.now() - started), signal);
     }
     if (!json) io.out.write(messages.stopped());
