@@ -1,6 +1,6 @@
 // Helpers for tests that talk to the real Kafka broker started by `bash scripts/kafka.sh up`.
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type RecordMetadata } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type RecordMetadata } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { findSample } from './stack';
 import { KAFKA_BROKER } from './stack-config';
@@ -55,31 +55,34 @@ export async function assertKafkaReachable(timeoutMs = 5_000): Promise<void> {
   }
 }
 
-/** Creates the topics (replication 1) and waits until every partition has a leader. */
-export async function createTopics(names: string[], partitions = 1): Promise<void> {
+/** Runs `work` with a connected admin client of the test broker, disconnecting it after. */
+async function withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = createKafka('test-admin').admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
-      waitForLeaders: true,
-    });
+    return await work(admin);
   } finally {
     await admin.disconnect();
   }
 }
 
+/** Creates the topics (replication 1) and waits until every partition has a leader. */
+export async function createTopics(names: string[], partitions = 1): Promise<void> {
+  return withAdmin(async (admin) => {
+    await admin.createTopics({
+      topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+      waitForLeaders: true,
+    });
+  });
+}
+
 /** Deletes the topics that exist among `names`; names that do not exist are ignored. */
 export async function deleteTopics(names: string[]): Promise<void> {
-  const admin = createKafka('test-admin').admin();
-  await admin.connect();
-  try {
+  return withAdmin(async (admin) => {
     const existing = new Set(await admin.listTopics());
     const topics = names.filter((name) => existing.has(name));
     if (topics.length > 0) await admin.deleteTopics({ topics });
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /**
@@ -115,14 +118,10 @@ export async function produceMessages(
  * first offset): what producers really wrote, counted by the broker, not by any app.
  */
 export async function topicMessageCount(topic: string): Promise<number> {
-  const admin = createKafka('test-admin').admin();
-  await admin.connect();
-  try {
+  return withAdmin(async (admin) => {
     const offsets = await admin.fetchTopicOffsets(topic);
     return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /**
@@ -131,9 +130,7 @@ export async function topicMessageCount(topic: string): Promise<number> {
  * what the group consumed and acknowledged, as the broker recorded it.
  */
 export async function committedCount(groupId: string, topic: string): Promise<number> {
-  const admin = createKafka('test-admin').admin();
-  await admin.connect();
-  try {
+  return withAdmin(async (admin) => {
     const low = new Map(
       (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.low)]),
     );
@@ -142,24 +139,18 @@ export async function committedCount(groupId: string, topic: string): Promise<nu
       (sum, p) => sum + Math.max(0, Number(p.offset) - (low.get(p.partition) ?? 0)),
       0,
     );
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /** Ids of the broker's consumer groups that start with `prefix`. */
 export async function consumerGroupsStartingWith(prefix: string): Promise<string[]> {
-  const admin = createKafka('test-admin').admin();
-  await admin.connect();
-  try {
+  return withAdmin(async (admin) => {
     const { groups } = await admin.listGroups();
     return groups
       .map((g) => g.groupId)
       .filter((id) => id.startsWith(prefix))
       .sort();
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /**
