@@ -260,8 +260,12 @@ cmd_up() {
 
   java_cmd
   # A cluster id is 16 random bytes, base64url without padding (what `StorageTool random-uuid` prints).
-  local cluster_id
-  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  # Like Kafka's own Uuid.randomUuid, draw again while it starts with "-": the format command's
+  # argument parser would take such an id for an option (1 draw in 64).
+  local cluster_id="-"
+  while [[ "$cluster_id" == -* ]]; do
+    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
   if ! "${JAVA_ARGS[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" >"$LOG_FILE" 2>&1 9>&-; then
     cat "$LOG_FILE" >&2
     die "formatting the KRaft storage in $DATA_ROOT failed"
