@@ -9,7 +9,7 @@ import {
 } from 'kafkajs';
 import { instrumentConsumer } from '../../lib/kafka/kafkajs.instrument';
 import { makeManager } from '../support/registries';
-import { pairedRow, type CaseContext, type Row } from '../support/result';
+import { controlRow, pairedRow, type CaseContext, type Row } from '../support/result';
 import { cpuMs, median, perRoundRatios, settle } from '../support/stats';
 
 // scripts/config.sh (KAFKA_ADDR, KAFKA_PORT) is the source.
@@ -31,7 +31,9 @@ function kafka(clientId: string): Kafka {
  * The broker's work dominates wall time (and on a small machine competes with the app for its
  * cores), so the figure is the app's own CPU time per message (the throughput the app could
  * reach) and the ratio the median of the per-round ratios; wall-clock throughput beside it.
- * Timing runs from the first message to the last, so group joins are not in it.
+ * Timing runs from the first message to the last, so group joins are not in it. Each round also
+ * runs the uninstrumented consumer a second time: its ratio to the first is a control row, the
+ * spread of this measurement when nothing differs.
  */
 export async function run(ctx: CaseContext): Promise<Row[]> {
   const messages = ctx.quick ? 40_000 : 200_000;
@@ -60,9 +62,12 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
     await producer.disconnect();
 
     const { manager } = makeManager();
-    const cpu = { on: [] as number[], off: [] as number[] };
-    const wall = { on: [] as number[], off: [] as number[] };
-    const consumeAll = async (instrumented: boolean): Promise<void> => {
+    // `again`: instrumentConsumer off, measured a second time in every round, as a control.
+    type Variant = 'on' | 'off' | 'again';
+    const cpu: Record<Variant, number[]> = { on: [], off: [], again: [] };
+    const wall: Record<Variant, number[]> = { on: [], off: [], again: [] };
+    const consumeAll = async (key: Variant): Promise<void> => {
+      const instrumented = key === 'on';
       // The previous round's garbage is collected before this one, not in it.
       await settle();
       const consumer: Consumer = kafka('bench-consumer').consumer({
@@ -86,7 +91,6 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
             if (seen === 0) started = { cpu: process.cpuUsage(), t: performance.now() };
             bytes += message.value?.length ?? 0;
             if (++seen === messages) {
-              const key = instrumented ? 'on' : 'off';
               // Per message, over the messages after the first.
               cpu[key].push((cpuMs(started!.cpu) * 1000) / (messages - 1));
               wall[key].push((messages - 1) / ((performance.now() - started!.t) / 1000));
@@ -100,12 +104,11 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
       await consumer.disconnect();
       if (bytes === 0) throw new Error('no payload read');
     };
-    await consumeAll(false);
-    await consumeAll(true);
-    cpu.on.length = cpu.off.length = wall.on.length = wall.off.length = 0;
+    const variants: Variant[] = ['off', 'on', 'again'];
+    for (const key of variants) await consumeAll(key);
+    for (const key of variants) cpu[key].length = wall[key].length = 0;
     for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? [false, true] : [true, false];
-      for (const on of order) await consumeAll(on);
+      for (const key of r % 2 === 0 ? variants : [...variants].reverse()) await consumeAll(key);
     }
     const counted = manager.messagesConsumed(topic);
     if (counted !== messages * (rounds + 1))
@@ -137,6 +140,18 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
         '>=',
         0.98,
         '>= 0.98',
+      ),
+      controlRow(
+        {
+          case: '2 kafkajs consume',
+          figure: 'control: throughput by app CPU, instrumentConsumer off measured twice, msg/s',
+          unit: 'msg/s',
+          baselineLabel: 'instrumentConsumer off',
+          note: `the same consumer run without instrumentConsumer, a third time in every round beside the two above: how far this measurement strays when nothing differs (app CPU ${median(cpu.again).toFixed(2)} vs ${offCpu.toFixed(2)} µs/message)`,
+          rounds: { cpuUsPerMessage: { again: cpu.again, off: cpu.off } },
+        },
+        cpu.again.map((us) => 1e6 / us),
+        cpu.off.map((us) => 1e6 / us),
       ),
     ];
   } finally {

@@ -9,12 +9,12 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, KafkaContext, Payload, ServerKafka } from '@nestjs/microservices';
-import { isObservable, lastValueFrom, map, type Observable } from 'rxjs';
+import { isObservable, lastValueFrom, map, Observable } from 'rxjs';
 import { KafkaConsumedInterceptor } from '../../lib/kafka/consumed.interceptor';
 import { MetricsManager } from '../../lib/manager/metrics.manager';
 import { NubiumMetricsModule } from '../../lib/metrics.module';
 import { makeManager } from '../support/registries';
-import { pairedRow, type CaseContext, type Row } from '../support/result';
+import { controlRow, pairedRow, type CaseContext, type Row } from '../support/result';
 import { alternate, cpuMs, median, perRoundRatios, settle } from '../support/stats';
 
 /** The stand-in for the module's interceptor: does nothing but pass the call on. */
@@ -22,6 +22,19 @@ import { alternate, cpuMs, median, perRoundRatios, settle } from '../support/sta
 class EmptyInterceptor implements NestInterceptor {
   intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle();
+  }
+}
+
+/**
+ * The control beside the fallback interceptor: the least an interceptor can add when it must see
+ * the handler's outcome. It subscribes Nest's observable in one observable of its own and hands
+ * it Nest's subscriber as it is, so it adds the layer and nothing else (and sees nothing).
+ */
+@Injectable()
+class LayerInterceptor implements NestInterceptor {
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const source = next.handle();
+    return new Observable((subscriber) => source.subscribe(subscriber));
   }
 }
 
@@ -67,6 +80,12 @@ class BaselineHandlers {
   @UseInterceptors(EmptyInterceptor, AppInterceptor)
   @EventPattern('t.app-empty')
   appEmpty(@Payload() data: unknown, @Ctx() context: unknown): void {
+    handle(data, context);
+  }
+
+  @UseInterceptors(LayerInterceptor)
+  @EventPattern('t.layer')
+  layer(@Payload() data: unknown, @Ctx() context: unknown): void {
     handle(data, context);
   }
 
@@ -288,9 +307,30 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
     const t = await alternate(rounds, phase2, ctx.quick ? 30_000 : 300_000);
     expect('the module, timed', timedMetrics.messagesConsumed('t.timed'), t.timed.length);
     expect('the histogram', await histogramCount(timedMetrics, 't.timed'), t.timed.length);
-    const calls = [...Object.values(r), ...Object.values(t)] as number[][];
-    if (handled - before !== calls.reduce((n, x) => n + x.length, 0) * perRound + perRound)
+
+    // The control in a third phase, beside the empty interceptor and the fallback interceptor
+    // measured again, kept apart like the histogram: the rows above then run with the same kinds
+    // of interceptors and observables in the process as they did before the control existed.
+    const before3 = {
+      empty: wallNs['t.empty'].length,
+      interceptor: wallNs['t.interceptor'].length,
+    };
+    const phase3 = {
+      layer: variant(baseline.server, 't.layer'),
+      empty: variants.empty,
+      interceptor: variants.interceptor,
+    };
+    await phase3.layer();
+    const c = await alternate(rounds, phase3, ctx.quick ? 30_000 : 300_000);
+    expect(
+      'the interceptor, third phase',
+      manager.messagesConsumed('t.interceptor') - (r.interceptor.length + 1) * perRound,
+      c.interceptor.length - 1,
+    );
+    const calls = [...Object.values(r), ...Object.values(t), ...Object.values(c)] as number[][];
+    if (handled - before !== calls.reduce((n, x) => n + x.length, 0) * perRound + 2 * perRound)
       throw new Error('handlers missed messages');
+    const wall3 = (topic: string, from: number) => median(wallNs[topic].slice(from));
     const nest = `Nest ${nestVersion()}, ${perRound} messages a round`;
     // Wall time beside CPU time: the median of the per-round wall ratios, and the wall ns.
     const wall = (a: string, b: string) => {
@@ -369,6 +409,17 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
         'empty interceptor',
         `what the module binds when only the call tells the topic (object or array pattern without @Ctx()), or per handler with @UseInterceptors; ${wall('t.interceptor', 't.empty')}; ${nest}`,
         1.05,
+      ),
+      controlRow(
+        {
+          case: '3 Nest Kafka handler',
+          figure: 'control: one pass-through observable layer, CPU ns/message',
+          unit: 'ns',
+          baselineLabel: 'empty interceptor',
+          note: `an interceptor that subscribes Nest's observable in one of its own and forwards Nest's subscriber unchanged: the least an interceptor adds when it must see the handler complete, as KafkaConsumedInterceptor must. Measured in a third phase, beside the empty interceptor (${median(c.empty).toFixed(0)} ns there, ${median(r.empty).toFixed(0)} ns in the first) and the fallback interceptor measured again (${median(perRoundRatios(c.interceptor, c.empty)).toFixed(3)} there, ${(median(c.interceptor) - median(c.empty)).toFixed(0)} ns over empty); wall ${median(wallNs['t.layer'].slice(1)).toFixed(0)} vs ${wall3('t.empty', before3.empty).toFixed(0)} ns; ${nest}`,
+        },
+        c.layer,
+        c.empty,
       ),
     ];
   } finally {

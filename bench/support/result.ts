@@ -48,6 +48,19 @@ export function pairedRow(
   limit: number,
   targetText: string,
 ): Row {
+  const row = controlRow(base, value, baseline);
+  return { ...row, target: targetText, pass: meets(row.ratio!, op, limit) };
+}
+
+/**
+ * A ratio measured side by side like {@link pairedRow}'s, that only reports: a control beside a
+ * target row, which shows what part of that row's figure no implementation could avoid.
+ */
+export function controlRow(
+  base: Omit<Row, 'value' | 'baseline' | 'ratio' | 'pass' | 'target'>,
+  value: readonly number[],
+  baseline: readonly number[],
+): Row {
   const ratios = perRoundRatios(value, baseline);
   const ratio = median(ratios);
   const rounds = `ratio: median of ${ratios.length} per-round ratios (${spread(ratios)})`;
@@ -56,8 +69,6 @@ export function pairedRow(
     value: median(value),
     baseline: median(baseline),
     ratio,
-    target: targetText,
-    pass: meets(ratio, op, limit),
     note: base.note ? `${base.note}; ${rounds}` : rounds,
     rounds: base.rounds ?? { value, baseline, ratios },
   };
