@@ -1,7 +1,8 @@
 // K messages on each of two topics, consumed by a Nest Kafka microservice and by a plain kafkajs
 // consumer, each re-producing every message: every Pushgateway and Prometheus show exactly K
-// consumed and K produced per topic for each of the two apps.
-import { Controller, Inject, type INestApplicationContext } from '@nestjs/common';
+// consumed and K produced per topic for each of the two apps. A third app counts through
+// KafkaConsumedInterceptor, applied by hand, rather than the module's own wrapping.
+import { Controller, Inject, UseInterceptors, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
@@ -10,6 +11,7 @@ import {
   CountProduced,
   instrumentConsumer,
   instrumentProducer,
+  KafkaConsumedInterceptor,
   MetricsManager,
   MetricsPusher,
   NubiumMetricsModule,
@@ -38,6 +40,7 @@ const APP = 'kafka-counting-app';
 const RUN = uniqueTopic('run');
 const JOB_NEST = `kafka-counting-nest-${RUN}`;
 const JOB_PLAIN = `kafka-counting-kafkajs-${RUN}`;
+const JOB_INTERCEPTED = `kafka-counting-interceptor-${RUN}`;
 const IN = [uniqueTopic('kc-in-a'), uniqueTopic('kc-in-b')] as const;
 // Each test relays into topics of its own, so neither reads what the other wrote.
 const OUT_NEST = [uniqueTopic('kc-nest-out-a'), uniqueTopic('kc-nest-out-b')] as const;
@@ -67,6 +70,25 @@ class RelayController {
   @CountProduced(OUT_NEST[1])
   async relayB(@Payload() value: unknown): Promise<void> {
     await this.producer.send({ topic: OUT_NEST[1], messages: [{ value: String(value) }] });
+  }
+}
+
+/** Reads both input topics; KafkaConsumedInterceptor counts them, the module leaves them alone. */
+@Controller()
+class InterceptedController {
+  seen = 0;
+
+  @UseInterceptors(KafkaConsumedInterceptor)
+  @EventPattern(IN[0])
+  readA(@Payload() value: unknown): void {
+    if (value !== undefined) this.seen++;
+  }
+
+  @UseInterceptors(KafkaConsumedInterceptor)
+  @EventPattern(IN[1])
+  async readB(@Payload() value: unknown): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (value !== undefined) this.seen++;
   }
 }
 
@@ -125,7 +147,7 @@ describe('counting Kafka messages against the real broker', () => {
   afterAll(async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
     await deleteTopics([...IN, ...OUT_NEST, ...OUT_PLAIN]).catch(() => undefined);
-    for (const job of [JOB_NEST, JOB_PLAIN]) {
+    for (const job of [JOB_NEST, JOB_PLAIN, JOB_INTERCEPTED]) {
       await cleanUpGroupEverywhere(job);
     }
   });
@@ -228,6 +250,51 @@ describe('counting Kafka messages against the real broker', () => {
     await expectCountsEverywhere(JOB_PLAIN, {
       consumed: { [IN[0]]: K, [IN[1]]: K },
       produced: { [OUT_PLAIN[0]]: K, [OUT_PLAIN[1]]: K },
+    });
+  });
+
+  it(`handlers with @UseInterceptors(KafkaConsumedInterceptor) count exactly ${K} consumed per topic, once each`, async () => {
+    const app = await NestFactory.createMicroservice<MicroserviceOptions>(
+      {
+        module: class InterceptedModule {},
+        imports: [NubiumMetricsModule.forRoot(moduleOptions(JOB_INTERCEPTED))],
+        controllers: [InterceptedController],
+      },
+      {
+        transport: Transport.KAFKA,
+        options: {
+          client: {
+            clientId: 'kafka-counting-intercepted',
+            brokers: [KAFKA_BROKER],
+            logLevel: logLevel.ERROR,
+          },
+          consumer: { groupId: `kafka-counting-intercepted-${RUN}`, maxWaitTimeInMs: 200 },
+          subscribe: { fromBeginning: true },
+        },
+        logger: ['error', 'warn'],
+      },
+    );
+    closers.push(() => app.close());
+    await app.listen();
+    const handlers = app.get(InterceptedController);
+
+    await waitFor(() => (handlers.seen >= 2 * K ? true : undefined), {
+      timeoutMs: 30_000,
+      what: `${2 * K} messages handled`,
+    });
+    // The last handler's count lands when its observable completes, just after it returns.
+    const metrics = app.get(MetricsManager);
+    await waitFor(() => (IN.every((t) => metrics.messagesConsumed(t) >= K) ? true : undefined), {
+      timeoutMs: 5_000,
+      what: `${K} messages counted on each input topic`,
+    });
+    const report = await app.get(MetricsPusher).pushNow();
+
+    expect(handlers.seen).toBe(2 * K);
+    expect(report.succeeded).toBe(PUSHGATEWAY_ADDRS.length);
+    await expectCountsEverywhere(JOB_INTERCEPTED, {
+      consumed: { [IN[0]]: K, [IN[1]]: K },
+      produced: {},
     });
   });
 });

@@ -1,4 +1,4 @@
-import { lastValueFrom, of, throwError } from 'rxjs';
+import { lastValueFrom, NEVER, Observable, of, throwError, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { KafkaContext } from '@nestjs/microservices';
 import { KafkaConsumedInterceptor } from '../../../lib/kafka/consumed.interceptor';
@@ -29,6 +29,77 @@ describe('KafkaConsumedInterceptor', () => {
       }),
     );
     await expect(result).rejects.toBe(error);
+    expect(metrics.messagesConsumed('orders')).toBe(0);
+  });
+
+  it('hands every value on in order and counts the message once, when the handler completes', async () => {
+    const metrics = testManager();
+    const counted = new KafkaConsumedInterceptor(metrics).intercept(
+      kafkaExecutionContext('orders'),
+      { handle: () => of(1, 2, 3) },
+    );
+    const seen: number[] = [];
+    const values = lastValueFrom(
+      new Observable<unknown>((subscriber) =>
+        counted.subscribe({
+          next: (value) => {
+            seen.push(value as number);
+            expect(metrics.messagesConsumed('orders')).toBe(0); // not before it completes
+            subscriber.next(value);
+          },
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => subscriber.complete(),
+        }),
+      ).pipe(toArray()),
+    );
+    await expect(values).resolves.toEqual([1, 2, 3]);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(metrics.messagesConsumed('orders')).toBe(1);
+  });
+
+  it('counts once a source that completes twice, and nothing for one that throws when subscribed', async () => {
+    const metrics = testManager();
+    const interceptor = new KafkaConsumedInterceptor(metrics);
+    const twice = new Observable<string>((subscriber) => {
+      subscriber.next('a');
+      subscriber.complete();
+      subscriber.complete();
+    });
+    await lastValueFrom(
+      interceptor.intercept(kafkaExecutionContext('orders'), { handle: () => twice }),
+    );
+    expect(metrics.messagesConsumed('orders')).toBe(1);
+    const error = new Rejected('at subscription');
+    const throwing = new Observable<string>(() => {
+      throw error;
+    });
+    await expect(
+      lastValueFrom(
+        interceptor.intercept(kafkaExecutionContext('orders'), { handle: () => throwing }),
+      ),
+    ).rejects.toBe(error);
+    expect(metrics.messagesConsumed('orders')).toBe(1);
+  });
+
+  it('tears the handler down and counts nothing when the caller unsubscribes before it completes', () => {
+    const metrics = testManager();
+    let tornDown = false;
+    const pending = new Observable<string>(() => () => {
+      tornDown = true;
+    });
+    const subscription = new KafkaConsumedInterceptor(metrics)
+      .intercept(kafkaExecutionContext('orders'), { handle: () => pending })
+      .subscribe();
+    expect(tornDown).toBe(false);
+    subscription.unsubscribe();
+    expect(tornDown).toBe(true);
+    expect(metrics.messagesConsumed('orders')).toBe(0);
+    // Through an operator, as Nest's own chain hands it the handler's observable.
+    const never = new KafkaConsumedInterceptor(metrics)
+      .intercept(kafkaExecutionContext('orders'), { handle: () => NEVER.pipe(toArray()) })
+      .subscribe();
+    never.unsubscribe();
+    expect(never.closed).toBe(true);
     expect(metrics.messagesConsumed('orders')).toBe(0);
   });
 
