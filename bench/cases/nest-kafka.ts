@@ -311,10 +311,7 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
     // The control in a third phase, beside the empty interceptor and the fallback interceptor
     // measured again, kept apart like the histogram: the rows above then run with the same kinds
     // of interceptors and observables in the process as they did before the control existed.
-    const before3 = {
-      empty: wallNs['t.empty'].length,
-      interceptor: wallNs['t.interceptor'].length,
-    };
+    const emptyWallBefore = wallNs['t.empty'].length;
     const phase3 = {
       layer: variant(baseline.server, 't.layer'),
       empty: variants.empty,
@@ -416,7 +413,7 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
           figure: 'control: one pass-through observable layer, CPU ns/message',
           unit: 'ns',
           baselineLabel: 'empty interceptor',
-          note: `an interceptor that subscribes Nest's observable in one of its own and forwards Nest's subscriber unchanged: the least an interceptor adds when it must see the handler complete, as KafkaConsumedInterceptor must. Measured in a third phase, beside the empty interceptor (${median(c.empty).toFixed(0)} ns there, ${median(r.empty).toFixed(0)} ns in the first) and the fallback interceptor measured again (${median(perRoundRatios(c.interceptor, c.empty)).toFixed(3)} there, ${(median(c.interceptor) - median(c.empty)).toFixed(0)} ns over empty); wall ${median(wallNs['t.layer'].slice(1)).toFixed(0)} vs ${wall3('t.empty', before3.empty).toFixed(0)} ns; ${nest}`,
+          note: `an interceptor that subscribes Nest's observable in one of its own and forwards Nest's subscriber unchanged: the least an interceptor adds when it must see the handler complete, as KafkaConsumedInterceptor must. Measured in a third phase, beside the empty interceptor (${median(c.empty).toFixed(0)} ns there, ${median(r.empty).toFixed(0)} ns in the first) and the fallback interceptor measured again (${median(perRoundRatios(c.interceptor, c.empty)).toFixed(3)} there, ${(median(c.interceptor) - median(c.empty)).toFixed(0)} ns over empty); wall ${median(wallNs['t.layer'].slice(1)).toFixed(0)} vs ${wall3('t.empty', emptyWallBefore).toFixed(0)} ns; ${nest}`,
         },
         c.layer,
         c.empty,

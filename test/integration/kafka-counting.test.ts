@@ -2,7 +2,13 @@
 // consumer, each re-producing every message: every Pushgateway and Prometheus show exactly K
 // consumed and K produced per topic for each of the two apps. A third app counts through
 // KafkaConsumedInterceptor, applied by hand, rather than the module's own wrapping.
-import { Controller, Inject, UseInterceptors, type INestApplicationContext } from '@nestjs/common';
+import {
+  Controller,
+  Inject,
+  UseInterceptors,
+  type DynamicModule,
+  type INestApplicationContext,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
@@ -137,6 +143,22 @@ async function expectCountsEverywhere(
 describe('counting Kafka messages against the real broker', () => {
   const closers: Array<() => Promise<unknown>> = [];
 
+  /** A Nest Kafka microservice of `module` reading from the start with a group of its own. */
+  async function startMicroservice(clientId: string, module: DynamicModule) {
+    const app = await NestFactory.createMicroservice<MicroserviceOptions>(module, {
+      transport: Transport.KAFKA,
+      options: {
+        client: { clientId, brokers: [KAFKA_BROKER], logLevel: logLevel.ERROR },
+        consumer: { groupId: `${clientId}-${RUN}`, maxWaitTimeInMs: 200 },
+        subscribe: { fromBeginning: true },
+      },
+      logger: ['error', 'warn'],
+    });
+    closers.push(() => app.close());
+    await app.listen();
+    return app;
+  }
+
   beforeAll(async () => {
     await assertKafkaReachable();
     await createTopics([...IN, ...OUT_NEST, ...OUT_PLAIN]);
@@ -159,29 +181,12 @@ describe('counting Kafka messages against the real broker', () => {
     });
     await producer.connect();
     closers.push(() => producer.disconnect());
-    const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-      {
-        module: class RelayModule {},
-        imports: [NubiumMetricsModule.forRoot(moduleOptions(JOB_NEST))],
-        controllers: [RelayController],
-        providers: [{ provide: PRODUCER, useValue: producer }],
-      },
-      {
-        transport: Transport.KAFKA,
-        options: {
-          client: {
-            clientId: 'kafka-counting-nest',
-            brokers: [KAFKA_BROKER],
-            logLevel: logLevel.ERROR,
-          },
-          consumer: { groupId: `kafka-counting-nest-${RUN}`, maxWaitTimeInMs: 200 },
-          subscribe: { fromBeginning: true },
-        },
-        logger: ['error', 'warn'],
-      },
-    );
-    closers.push(() => app.close());
-    await app.listen();
+    const app = await startMicroservice('kafka-counting-nest', {
+      module: class RelayModule {},
+      imports: [NubiumMetricsModule.forRoot(moduleOptions(JOB_NEST))],
+      controllers: [RelayController],
+      providers: [{ provide: PRODUCER, useValue: producer }],
+    });
     const metrics = app.get(MetricsManager);
 
     await waitFor(() => (IN.every((t) => metrics.messagesConsumed(t) >= K) ? true : undefined), {
@@ -254,28 +259,11 @@ describe('counting Kafka messages against the real broker', () => {
   });
 
   it(`handlers with @UseInterceptors(KafkaConsumedInterceptor) count exactly ${K} consumed per topic, once each`, async () => {
-    const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-      {
-        module: class InterceptedModule {},
-        imports: [NubiumMetricsModule.forRoot(moduleOptions(JOB_INTERCEPTED))],
-        controllers: [InterceptedController],
-      },
-      {
-        transport: Transport.KAFKA,
-        options: {
-          client: {
-            clientId: 'kafka-counting-intercepted',
-            brokers: [KAFKA_BROKER],
-            logLevel: logLevel.ERROR,
-          },
-          consumer: { groupId: `kafka-counting-intercepted-${RUN}`, maxWaitTimeInMs: 200 },
-          subscribe: { fromBeginning: true },
-        },
-        logger: ['error', 'warn'],
-      },
-    );
-    closers.push(() => app.close());
-    await app.listen();
+    const app = await startMicroservice('kafka-counting-intercepted', {
+      module: class InterceptedModule {},
+      imports: [NubiumMetricsModule.forRoot(moduleOptions(JOB_INTERCEPTED))],
+      controllers: [InterceptedController],
+    });
     const handlers = app.get(InterceptedController);
 
     await waitFor(() => (handlers.seen >= 2 * K ? true : undefined), {
