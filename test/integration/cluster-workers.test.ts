@@ -11,7 +11,7 @@ import { useFaultTestScope } from '../support/fault-scope';
 import { TEST_RUN_DIR } from '../support/protected-gateway';
 import { groupsOn } from '../support/pushgateway-groups';
 import { findSample, queryPrometheus, readPushgateway, waitFor } from '../support/stack';
-import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
+import { LOCAL_CACHE_OPTIONS, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const TOPIC = 'cluster.orders';
 
@@ -63,9 +63,7 @@ describe('node:cluster workers sharing one HOSTNAME', () => {
     scope.job(hostname);
     const options = {
       app: 'cluster-test',
-      serviceName: HEADLESS_NAME,
-      dnsServers: [DNS_SERVER],
-      pushRateSeconds: 3600,
+      ...LOCAL_CACHE_OPTIONS,
       pushTimeoutMs: 2000,
       deleteOnShutdown: false,
     };

@@ -16,7 +16,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CountProduced, MetricsManager, MetricsPusher, NubiumMetricsModule } from '../../lib';
 import { findSample, readPushgateway, cleanUpGroupEverywhere } from '../support/stack';
-import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
+import { LOCAL_CACHE_OPTIONS, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const APP = 'errors-filter-http-app';
 const RUN = `${Date.now().toString(36)}-${process.pid}`;
@@ -108,9 +108,7 @@ async function startApp(
           NubiumMetricsModule.forRoot({
             job,
             app: APP,
-            serviceName: HEADLESS_NAME,
-            dnsServers: [DNS_SERVER],
-            pushRateSeconds: 3600,
+            ...LOCAL_CACHE_OPTIONS,
           }),
         ]
       : [],

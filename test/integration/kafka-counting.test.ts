@@ -39,7 +39,7 @@ import {
   waitFor,
   cleanUpGroupEverywhere,
 } from '../support/stack';
-import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
+import { LOCAL_CACHE_OPTIONS, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const K = 40;
 const APP = 'kafka-counting-app';
@@ -56,9 +56,7 @@ const PRODUCER = Symbol('relay producer');
 const moduleOptions = (job: string) => ({
   job,
   app: APP,
-  serviceName: HEADLESS_NAME,
-  dnsServers: [DNS_SERVER],
-  pushRateSeconds: 3600,
+  ...LOCAL_CACHE_OPTIONS,
 });
 
 /** Relays each message of IN[i] to OUT_NEST[i]; @CountProduced names the topic it produced to. */

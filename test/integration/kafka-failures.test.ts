@@ -24,7 +24,7 @@ import {
   uniqueTopic,
 } from '../support/kafka';
 import { findSample, readPushgateway, waitFor, cleanUpGroupEverywhere } from '../support/stack';
-import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
+import { LOCAL_CACHE_OPTIONS, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const K = 20;
 const APP = 'kafka-failures-app';
@@ -92,9 +92,7 @@ async function runNest(mode: 'retriable' | 'plain', withModule: boolean) {
             NubiumMetricsModule.forRoot({
               job: job(name),
               app: APP,
-              serviceName: HEADLESS_NAME,
-              dnsServers: [DNS_SERVER],
-              pushRateSeconds: 3600,
+              ...LOCAL_CACHE_OPTIONS,
             }),
           ]
         : [],
@@ -186,9 +184,7 @@ describe('a handler that fails the first attempt of every 5th message', () => {
       NubiumMetricsModule.forRoot({
         job: job('kafkajs'),
         app: APP,
-        serviceName: HEADLESS_NAME,
-        dnsServers: [DNS_SERVER],
-        pushRateSeconds: 3600,
+        ...LOCAL_CACHE_OPTIONS,
       }),
       { logger: false },
     );

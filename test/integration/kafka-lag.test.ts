@@ -12,7 +12,7 @@ import {
   uniqueTopic,
 } from '../support/kafka';
 import { findSample, readPushgateway, waitFor, cleanUpGroupEverywhere } from '../support/stack';
-import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
+import { LOCAL_CACHE_OPTIONS, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 // The lag gauge's name, as dashboards and the README know it.
 const LAG_METRIC = 'kafka_consumer_offset_lag';
@@ -60,9 +60,7 @@ describe('instrumentConsumer with eachBatch', () => {
       NubiumMetricsModule.forRoot({
         job: JOB,
         app: APP,
-        serviceName: HEADLESS_NAME,
-        dnsServers: [DNS_SERVER],
-        pushRateSeconds: 3600,
+        ...LOCAL_CACHE_OPTIONS,
       }),
       { logger: false },
     );

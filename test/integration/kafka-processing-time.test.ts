@@ -25,7 +25,7 @@ import {
   waitFor,
   type Sample,
 } from '../support/stack';
-import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
+import { LOCAL_CACHE_OPTIONS, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 import { parseTextFormat } from '../support/text-format';
 
 const APP = 'kafka-processing-time-app';
@@ -50,16 +50,15 @@ class SlowHandlers {
   }
 }
 
-const moduleOptions = (job: string, processingTime?: unknown): MetricsModuleOptions =>
-  ({
-    job,
-    app: APP,
-    serviceName: HEADLESS_NAME,
-    dnsServers: [DNS_SERVER],
-    pushRateSeconds: 3600,
-    // Given as the options resolver will take it (its type does not list it yet).
-    ...(processingTime === undefined ? {} : { processingTime }),
-  }) as MetricsModuleOptions;
+const moduleOptions = (
+  job: string,
+  processingTime?: MetricsModuleOptions['processingTime'],
+): MetricsModuleOptions => ({
+  job,
+  app: APP,
+  ...LOCAL_CACHE_OPTIONS,
+  ...(processingTime === undefined ? {} : { processingTime }),
+});
 
 /** The histogram's series of `topic` (buckets by `le`, sum, count) in text-format samples. */
 function series(samples: Sample[], job: string, topic: string) {

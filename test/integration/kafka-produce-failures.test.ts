@@ -23,7 +23,7 @@ import {
   uniqueTopic,
 } from '../support/kafka';
 import { findSample, readPushgateway, waitFor, cleanUpGroupEverywhere } from '../support/stack';
-import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
+import { LOCAL_CACHE_OPTIONS, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const K = 10;
 const APP = 'kafka-produce-failures-app';
@@ -39,9 +39,7 @@ const jobs: string[] = [];
 const options = (job: string) => ({
   job,
   app: APP,
-  serviceName: HEADLESS_NAME,
-  dnsServers: [DNS_SERVER],
-  pushRateSeconds: 3600,
+  ...LOCAL_CACHE_OPTIONS,
 });
 
 function refusingProducer(): Producer {

@@ -26,7 +26,7 @@ import {
   uniqueTopic,
 } from '../support/kafka';
 import { cleanUpGroupEverywhere, findSample, readPushgateway, waitFor } from '../support/stack';
-import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from '../support/stack-config';
+import { LOCAL_CACHE_OPTIONS, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 // The lag gauge's name, as dashboards and the README know it.
 const LAG_METRIC = 'kafka_consumer_offset_lag';
@@ -75,9 +75,7 @@ function appModule(job: string, topic: string, seen: Seen): DynamicModule {
       NubiumMetricsModule.forRoot({
         job,
         app: APP,
-        serviceName: HEADLESS_NAME,
-        dnsServers: [DNS_SERVER],
-        pushRateSeconds: 3600,
+        ...LOCAL_CACHE_OPTIONS,
       }),
     ],
     controllers: [handlersFor(topic)],
@@ -251,9 +249,7 @@ describe('lag and seconds_behind with no app code', () => {
       NubiumMetricsModule.forRoot({
         job: JOBS.plain,
         app: APP,
-        serviceName: HEADLESS_NAME,
-        dnsServers: [DNS_SERVER],
-        pushRateSeconds: 3600,
+        ...LOCAL_CACHE_OPTIONS,
       }),
       { logger: ['error', 'warn'] },
     );

@@ -14,7 +14,7 @@ import {
   type MetricsModuleOptions,
 } from '../../lib';
 import { CapturingLogger } from './logs';
-import { DNS_SERVER, HEADLESS_NAME, PUSHGATEWAY_ADDRS } from './stack-config';
+import { LOCAL_CACHE_OPTIONS, PUSHGATEWAY_ADDRS } from './stack-config';
 import {
   resetDns,
   resumePushgateway,
@@ -26,10 +26,8 @@ import {
 
 /** Options every fault test starts from: the local headless name and dnsmasq, pushes by hand. */
 export const STACK_OPTIONS: MetricsModuleOptions = {
-  serviceName: HEADLESS_NAME,
-  dnsServers: [DNS_SERVER],
+  ...LOCAL_CACHE_OPTIONS,
   dnsTimeoutMs: 500,
-  pushRateSeconds: 3600,
   pushTimeoutMs: 1000,
   shutdownTimeoutMs: 2000,
 };

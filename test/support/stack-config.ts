@@ -40,6 +40,15 @@ export const PUSHGATEWAY_PORT = Number(one('PUSHGATEWAY_PORT'));
 /** dnsmasq, which answers HEADLESS_NAME; in the form `Resolver.setServers` takes. */
 export const DNS_SERVER = `${one('DNS_ADDR')}:${one('DNS_PORT')}`;
 export const HEADLESS_NAME = one('HEADLESS_NAME');
+/**
+ * Module options for the local metrics cache: every cache pod behind HEADLESS_NAME, found through
+ * dnsmasq, pushed to only by hand (`pushNow()`) or on shutdown within a test's time.
+ */
+export const LOCAL_CACHE_OPTIONS = {
+  serviceName: HEADLESS_NAME,
+  dnsServers: [DNS_SERVER],
+  pushRateSeconds: 3600,
+};
 export const PROMETHEUS_URL = `http://${one('PROMETHEUS_ADDR')}:${one('PROMETHEUS_PORT')}`;
 export const KAFKA_BROKER = `${one('KAFKA_ADDR')}:${one('KAFKA_PORT')}`;
 /** Where the scripts keep pid files and logs, and tests the files they make: config.sh's default. */
