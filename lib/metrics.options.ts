@@ -257,6 +257,3 @@ function isSet(value: unknown): boolean {
     value !== undefined && value !== null && !(typeof value === 'string' && value.trim() === '')
   );
 }
-
-// Also used by the sweeper, which takes the same DNS, auth and TLS settings as the pusher.
-export { resolveAuth, resolveDnsServers, resolveTls };

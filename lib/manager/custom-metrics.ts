@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { Registry } from 'prom-client';
-import { LABEL, LOGGER_CONTEXT } from '../metrics.constants';
+import { validateMetricName, type Registry } from 'prom-client';
+import { LABEL, LOGGER_CONTEXT, SELF_METRIC_PREFIX } from '../metrics.constants';
 import type { MetricType } from '../metrics.options';
-import { SELF_METRIC_PREFIX } from '../pusher/push-metrics';
 import { EXTERNAL_REQUESTS_METRIC } from './external-requests';
 import { LabelCounts, type CountCell } from './label-counts';
 import {
@@ -11,8 +10,6 @@ import {
   unregisteredCustomMetricsCapped,
 } from './manager.messages';
 
-// Prometheus' metric name syntax; names starting with `__` are reserved for its internal use.
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 // Unregistered names warned about, at most: names built from data must not flood the log.
 const MAX_UNREGISTERED_WARNINGS = 100;
 
@@ -37,7 +34,9 @@ export class CustomMetrics {
    * registration is set-up code, where a mistake should stop the app rather than lose counts.
    */
   register(name: unknown, description: unknown): void {
-    if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
+    // prom-client's check of Prometheus' name syntax; names starting with `__` are reserved for
+    // Prometheus' internal use.
+    if (typeof name !== 'string' || !validateMetricName(name)) {
       throw new Error(
         invalidCustomMetric(
           name,

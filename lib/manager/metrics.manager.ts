@@ -86,13 +86,13 @@ export class MetricsManager {
 
   /** Counts `n` messages consumed from `topic`. */
   incMessagesConsumed(topic: string, n = 1): void {
-    if (typeof n === 'number' && n > 0 && n !== Infinity) this.consumed.cell(topic).value += n;
+    if (isCount(n)) this.consumed.cell(topic).value += n;
     else if (n !== 0) this.reject(this.consumed.name, n);
   }
 
   /** Counts `n` messages produced to `topic`. */
   incMessagesProduced(topic: string, n = 1): void {
-    if (typeof n === 'number' && n > 0 && n !== Infinity) this.produced.cell(topic).value += n;
+    if (isCount(n)) this.produced.cell(topic).value += n;
     else if (n !== 0) this.reject(this.produced.name, n);
   }
 
@@ -103,7 +103,7 @@ export class MetricsManager {
 
   /** Counts `n` errors under an explicit `exception` label value. */
   incMessageErrorsOfType(exception: string, n = 1): void {
-    if (typeof n === 'number' && n > 0 && n !== Infinity) this.errors.cell(exception).value += n;
+    if (isCount(n)) this.errors.cell(exception).value += n;
     else if (n !== 0) this.reject(this.errors.name, n);
   }
 
@@ -114,7 +114,7 @@ export class MetricsManager {
    * counted in one series whose five labels are `__overflow__`.
    */
   incExternalRequests(labels: ExternalRequestLabels, n = 1): void {
-    if (!(typeof n === 'number' && n > 0 && n !== Infinity)) {
+    if (!isCount(n)) {
       if (n !== 0) this.reject(EXTERNAL_REQUESTS_METRIC, n);
       return;
     }
@@ -143,7 +143,7 @@ export class MetricsManager {
   incCustomMetric(name: string, amount = 1): void {
     const cell = this.custom.cell(name);
     if (cell === undefined) return;
-    if (typeof amount === 'number' && amount > 0 && amount !== Infinity) cell.value += amount;
+    if (isCount(amount)) cell.value += amount;
     else if (amount !== 0) this.reject(name, amount);
   }
 
@@ -182,6 +182,11 @@ export class MetricsManager {
     this.warned.add(key);
     this.logger.warn(message());
   }
+}
+
+/** What a count may add: a finite number above 0 (NaN fails `> 0`). */
+function isCount(n: unknown): n is number {
+  return typeof n === 'number' && n > 0 && n !== Infinity;
 }
 
 /** The `exception` label of a thrown value: its class name, as the original's `type(e).__name__`. */

@@ -11,8 +11,7 @@ import {
   type SummaryConfiguration,
 } from 'prom-client';
 import { MetricsManager } from '../manager/metrics.manager';
-import { METRICS_REGISTRY } from '../metrics.constants';
-import { SELF_METRIC_PREFIX } from '../pusher/push-metrics';
+import { METRICS_REGISTRY, SELF_METRIC_PREFIX } from '../metrics.constants';
 import { metricNameReserved, metricNameTaken, metricProviderFailed } from './metric.messages';
 import { getMetricToken } from './metric-token';
 

@@ -2,8 +2,6 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { SELF_METRIC_PREFIX } from '../metrics.constants';
 import type { PushReport } from './push-report';
 
-export { SELF_METRIC_PREFIX };
-
 /**
  * The pusher's own health, in the same registry so it reaches the metrics cache with the
  * app's metrics (one cycle late: a cycle reports on the one before it).
