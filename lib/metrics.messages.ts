@@ -22,7 +22,7 @@ export const invalidOption = (
 ): string => `NubiumMetricsModule: option "${option}"${optionOrigin(envVar, source)} ${reason}`;
 
 /** A value as an option error shows it: strings quoted, so `"70000"` (text) differs from `70000`. */
-const shown = (value: unknown): string =>
+export const shown = (value: unknown): string =>
   typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
 
 // Reasons an option is refused; each completes `option "<name>" (<origin>) ...`.

@@ -75,7 +75,7 @@ export class ConsumedMeters {
         if (consumer !== this.lastConsumer && consumer !== undefined) this.consumerSeen(consumer);
       }
     }
-    return this.times === undefined ? NOT_TIMED : performance.now();
+    return this.start();
   }
 
   /** A kafkajs consumer hands a message with this timestamp to its handler; as {@link begin}. */

@@ -1,4 +1,5 @@
 /** User-facing messages of the Kafka counting, in one place. */
+import { shown } from '../metrics.messages';
 
 export const uncountableResult = (handler: string): string =>
   `@CountProduced() on ${handler}: the handler returned neither a topic record ({ topic, messages }), ` +
@@ -16,9 +17,6 @@ export const lagMetricClash = (name: string): string =>
 
 export const metricClash = (name: string): string =>
   `"${name}" is registered already by something else than this module; the module does not report it`;
-
-const shown = (value: unknown): string =>
-  typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
 
 // Reasons for MetricsOptionsError; each completes `option "<name>" ...`.
 export const notAProcessingTimeOption = (value: unknown): string =>
