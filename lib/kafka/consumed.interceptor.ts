@@ -3,12 +3,13 @@ import {
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
+  type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { MetricsManager } from '../manager/metrics.manager';
 import { ConsumedMeters } from './consumed-meters';
 import { countOnComplete } from './consumed-outcome';
-import { kafkaTopicOf } from './kafka-context';
+import { kafkaTopicOfArg } from './kafka-context';
 
 /**
  * Counts `messages_consumed{topic}` once per message a Kafka handler completes without an
@@ -21,7 +22,7 @@ import { kafkaTopicOf } from './kafka-context';
  * `@UseInterceptors(KafkaConsumedInterceptor)` applies it to one handler. Outside the Kafka transport it passes the call through.
  */
 @Injectable()
-export class KafkaConsumedInterceptor implements NestInterceptor {
+export class KafkaConsumedInterceptor implements NestInterceptor, OnApplicationShutdown {
   private readonly meters: ConsumedMeters;
 
   constructor(private readonly metrics: MetricsManager) {
@@ -29,9 +30,16 @@ export class KafkaConsumedInterceptor implements NestInterceptor {
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const topic = kafkaTopicOf(context);
+    if (context.getType() !== 'rpc') return next.handle();
+    const kafkaContext: unknown = context.getArgByIndex(1);
+    const topic = kafkaTopicOfArg(kafkaContext);
     if (topic === undefined) return next.handle();
-    const start = this.meters.begin(context.getArgByIndex(1));
+    const start = this.meters.begin(kafkaContext);
     return countOnComplete(next.handle(), this.metrics, topic, this.meters, start);
+  }
+
+  /** Stops listening to the consumers whose lag this interceptor reported. */
+  onApplicationShutdown(): void {
+    this.meters.close();
   }
 }

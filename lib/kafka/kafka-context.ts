@@ -1,5 +1,3 @@
-import type { ExecutionContext } from '@nestjs/common';
-
 /**
  * The part of @nestjs/microservices' `KafkaContext` read here; duck-typed to avoid the import.
  * Every method is optional: other transports' contexts have some of them (MQTT's `getTopic`,
@@ -10,15 +8,6 @@ interface KafkaContextLike {
   getTopic?: (this: object) => unknown;
   getMessage?: (this: object) => { timestamp?: unknown } | null | undefined;
   getConsumer?: (this: object) => unknown;
-}
-
-/**
- * Topic of the message a Kafka handler runs for, or `undefined` outside the Kafka transport
- * (HTTP, another RPC transport). Reads the context argument as is: no allocation.
- */
-export function kafkaTopicOf(context: ExecutionContext): string | undefined {
-  if (context.getType() !== 'rpc') return undefined;
-  return kafkaTopicOfArg(context.getArgByIndex(1));
 }
 
 /**

@@ -46,6 +46,8 @@ type Handler = (...args: unknown[]) => unknown;
 export class KafkaHandlersBinder implements OnApplicationShutdown {
   private readonly restore: Array<() => void> = [];
   private readonly meters: ConsumedMeters;
+  /** The interceptor bound where a wrapper cannot count; Nest does not know it, so its shutdown is ours. */
+  private interceptor: KafkaConsumedInterceptor | undefined;
 
   constructor(
     private readonly metrics: MetricsManager,
@@ -62,7 +64,6 @@ export class KafkaHandlersBinder implements OnApplicationShutdown {
   bind(controllers: readonly FoundController[]): { consumed: number; produced: number } {
     let consumed = 0;
     let produced = 0;
-    let interceptor: KafkaConsumedInterceptor | undefined;
     for (const controller of controllers) {
       const prototype = controller.type.prototype as object;
       let target: CountingTarget | undefined;
@@ -71,7 +72,7 @@ export class KafkaHandlersBinder implements OnApplicationShutdown {
         const bind: NestInterceptor[] = [];
         if (this.options.countConsumed && handler.consumed) {
           if (handler.wrap === undefined) {
-            bind.push((interceptor ??= new KafkaConsumedInterceptor(this.metrics)));
+            bind.push((this.interceptor ??= new KafkaConsumedInterceptor(this.metrics)));
           } else {
             target ??= {
               source: controller.source,
@@ -104,6 +105,7 @@ export class KafkaHandlersBinder implements OnApplicationShutdown {
     // Last done, first undone: a method's interceptors come off its wrapper before the wrapper goes.
     for (const undo of this.restore.splice(0).reverse()) undo();
     this.meters.close();
+    this.interceptor?.onApplicationShutdown();
   }
 
   private wrap(prototype: object, name: string, plan: WrapPlan, target: CountingTarget): Handler {

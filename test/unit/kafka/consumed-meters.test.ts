@@ -4,27 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConsumedMeters, NOT_TIMED } from '../../../lib/kafka/consumed-meters';
 import { ProcessingTimeHistogram } from '../../../lib/kafka/processing-time.histogram';
 import type { MetricsManager } from '../../../lib/manager/metrics.manager';
-import { testManager } from './support';
-
-type Listener = (event: { payload: Record<string, unknown> }) => void;
-
-/** The part of a kafkajs consumer the lag reads: instrumentation events, fired by hand. */
-function fakeConsumer() {
-  const listeners = new Map<string, Set<Listener>>();
-  const consumer = {
-    events: { END_BATCH_PROCESS: 'consumer.end_batch_process', GROUP_JOIN: 'consumer.group_join' },
-    on(event: string, listener: Listener) {
-      if (!listeners.has(event)) listeners.set(event, new Set());
-      listeners.get(event)!.add(listener);
-      return () => listeners.get(event)!.delete(listener);
-    },
-    emit(event: string, payload: Record<string, unknown>) {
-      for (const listener of listeners.get(event) ?? []) listener({ payload });
-    },
-    listening: (event: string) => listeners.get(event)?.size ?? 0,
-  };
-  return consumer;
-}
+import { fakeConsumer, testManager } from './support';
 
 function context(topic: string, consumer: unknown, timestamp?: string): KafkaContext {
   return new KafkaContext([

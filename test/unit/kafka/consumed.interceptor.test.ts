@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { KafkaContext } from '@nestjs/microservices';
 import { KafkaConsumedInterceptor } from '../../../lib/kafka/consumed.interceptor';
 import { ProcessingTimeHistogram } from '../../../lib/kafka/processing-time.histogram';
-import { httpExecutionContext, kafkaExecutionContext, testManager } from './support';
+import { fakeConsumer, httpExecutionContext, kafkaExecutionContext, testManager } from './support';
 
 class Rejected extends Error {}
 
@@ -101,6 +101,20 @@ describe('KafkaConsumedInterceptor', () => {
     never.unsubscribe();
     expect(never.closed).toBe(true);
     expect(metrics.messagesConsumed('orders')).toBe(0);
+  });
+
+  it('reports the lag of the consumers it sees until the app shuts down', async () => {
+    const metrics = testManager();
+    const consumer = fakeConsumer();
+    const interceptor = new KafkaConsumedInterceptor(metrics);
+    await lastValueFrom(
+      interceptor.intercept(kafkaExecutionContext('orders', consumer), {
+        handle: () => of('done'),
+      }),
+    );
+    expect(consumer.listening('consumer.end_batch_process')).toBe(1);
+    interceptor.onApplicationShutdown();
+    expect(consumer.listening('consumer.end_batch_process')).toBe(0);
   });
 
   it('passes HTTP calls through untouched, counting nothing', async () => {

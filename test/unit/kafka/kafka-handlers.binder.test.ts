@@ -2,8 +2,10 @@ import { Controller } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { Ctx, EventPattern, KafkaContext, Payload, ServerKafka } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
+import { isObservable, lastValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
+import { fakeConsumer } from './support';
 import { NubiumMetricsModule } from '../../../lib/metrics.module';
 
 const seen: unknown[][] = [];
@@ -27,6 +29,15 @@ class PlainHandlers {
   }
 }
 
+/** An object pattern without @Ctx(): only the call tells the topic, so the module binds its interceptor. */
+@Controller()
+class FallbackHandlers {
+  @EventPattern({ kind: 'refund' })
+  onRefund(@Payload() data: unknown): void {
+    seen.push([data]);
+  }
+}
+
 const routeArgs = (name: keyof PlainHandlers): Record<string, { index: number }> | undefined =>
   Reflect.getMetadata(ROUTE_ARGS_METADATA, PlainHandlers, name) as
     Record<string, { index: number }> | undefined;
@@ -47,14 +58,19 @@ class BrokerlessServerKafka extends ServerKafka {
     callback();
   }
   override async close(): Promise<void> {}
-  async deliver(topic: string, data: unknown, timestamp: string): Promise<unknown> {
+  async deliver(
+    topic: string,
+    data: unknown,
+    timestamp: string,
+    consumer: unknown = {},
+  ): Promise<unknown> {
     const handler = this.getHandlerByPattern(topic);
     if (!handler) throw new Error(`no handler for ${topic}`);
     const context = new KafkaContext([
       { offset: '0', timestamp } as never,
       0,
       topic,
-      {} as never,
+      consumer as never,
       async () => {},
       {} as never,
     ]);
@@ -62,11 +78,14 @@ class BrokerlessServerKafka extends ServerKafka {
   }
 }
 
-async function startApp(extra: Record<string, unknown> = {}) {
+async function startApp(
+  extra: Record<string, unknown> = {},
+  controllers: unknown[] = [PlainHandlers],
+) {
   const options = { job: 'pod-1', app: 'plain', pushEnabled: false, ...extra };
   const moduleRef = await Test.createTestingModule({
     imports: [NubiumMetricsModule.forRoot(options)],
-    controllers: [PlainHandlers],
+    controllers: controllers as never[],
   }).compile();
   const server = new BrokerlessServerKafka({ client: { brokers: ['127.0.0.1:9'] } });
   const app = moduleRef.createNestMicroservice({ strategy: server, logger: false });
@@ -93,6 +112,21 @@ describe('KafkaHandlersBinder', () => {
       ORIGINAL_ORDER_ARGS,
     );
     expect(Reflect.hasOwnMetadata(ROUTE_ARGS_METADATA, PlainHandlers, 'bare')).toBe(false);
+  });
+
+  it('counts through its interceptor where only the call tells the topic, and stops its lag listeners on shutdown', async () => {
+    const { app, server, metrics } = await startApp({}, [FallbackHandlers]);
+    const consumer = fakeConsumer();
+    const topic = JSON.stringify({ kind: 'refund' });
+    try {
+      const result = await server.deliver(topic, { id: 1 }, String(Date.now()), consumer);
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      expect(metrics.messagesConsumed(topic)).toBe(1);
+      expect(consumer.listening('consumer.end_batch_process')).toBe(1);
+    } finally {
+      await app.close();
+    }
+    expect(consumer.listening('consumer.end_batch_process')).toBe(0);
   });
 
   it('hands each handler the arguments it declared while the module reads the message timestamp, through Nest', async () => {

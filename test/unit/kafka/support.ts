@@ -13,18 +13,38 @@ export function testManager(): MetricsManager {
 }
 
 /** The execution context Nest's Kafka transport gives a handler for a message of `topic`. */
-export function kafkaExecutionContext(topic: string): ExecutionContextHost {
+export function kafkaExecutionContext(topic: string, consumer: unknown = {}): ExecutionContextHost {
   const kafkaContext = new KafkaContext([
     {} as never,
     0,
     topic,
-    {} as never,
+    consumer as never,
     async () => undefined,
     {} as never,
   ]);
   const host = new ExecutionContextHost([{ value: 1 }, kafkaContext]);
   host.setType('rpc');
   return host;
+}
+
+type Listener = (event: { payload: Record<string, unknown> }) => void;
+
+/** The part of a kafkajs consumer the lag reads: instrumentation events, fired by hand. */
+export function fakeConsumer() {
+  const listeners = new Map<string, Set<Listener>>();
+  const consumer = {
+    events: { END_BATCH_PROCESS: 'consumer.end_batch_process', GROUP_JOIN: 'consumer.group_join' },
+    on(event: string, listener: Listener) {
+      if (!listeners.has(event)) listeners.set(event, new Set());
+      listeners.get(event)!.add(listener);
+      return () => listeners.get(event)!.delete(listener);
+    },
+    emit(event: string, payload: Record<string, unknown>) {
+      for (const listener of listeners.get(event) ?? []) listener({ payload });
+    },
+    listening: (event: string) => listeners.get(event)?.size ?? 0,
+  };
+  return consumer;
 }
 
 /** The execution context of an HTTP route. */
