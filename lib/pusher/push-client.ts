@@ -9,7 +9,13 @@ import type { TargetResult } from './push-report';
 export type PushClientOptions = Pick<
   ResolvedMetricsOptions,
   'scheme' | 'podPort' | 'auth' | 'tls' | 'serviceName'
->;
+> & {
+  /**
+   * Requests open at once to one pod; more wait for a connection, their timeout running. Default
+   * 2: a push cycle sends one body to each pod.
+   */
+  readonly requestsPerPod?: number;
+};
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 const ERROR_BODY_LIMIT = 512;
@@ -32,7 +38,11 @@ export class PushClient {
 
   constructor(private readonly options: PushClientOptions) {
     this.authorization = authorizationHeader(options.auth);
-    const agentOptions: http.AgentOptions = { keepAlive: true, maxSockets: 2, scheduling: 'lifo' };
+    const agentOptions: http.AgentOptions = {
+      keepAlive: true,
+      maxSockets: options.requestsPerPod ?? 2,
+      scheduling: 'lifo',
+    };
     if (options.scheme === 'https') {
       const tls = options.tls;
       const expected = tls?.serverName || (isIP(options.serviceName) ? '' : options.serviceName);
@@ -61,14 +71,7 @@ export class PushClient {
     body: Buffer | undefined,
     timeoutMs: number,
   ): Promise<TargetResult> {
-    const { body: _unread, ...result } = await this.exchange(
-      method,
-      address,
-      path,
-      body,
-      timeoutMs,
-    );
-    return result;
+    return this.exchange(method, address, path, body, timeoutMs);
   }
 
   /** Reads `path` from the pod at `address` (e.g. the Pushgateway's API); never rejects. */

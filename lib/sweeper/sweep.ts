@@ -16,6 +16,7 @@ import type {
 const DEFAULT_PORT = 9091;
 const DEFAULT_TIMEOUT_MS = 5000;
 // Deletes in flight at once on one Pushgateway: a pass after a large rollout must not flood it.
+// Its client opens as many connections, so that none waits for one while its timeout runs.
 const DELETES_IN_FLIGHT = 8;
 
 /** Thrown by {@link sweepStaleGroups} for options it cannot work with. */
@@ -143,6 +144,7 @@ function targetFromUrl(text: string, settings: Settings, serviceName?: string): 
     auth: settings.auth,
     tls: settings.tls,
     serviceName: serviceName ?? host,
+    requestsPerPod: DELETES_IN_FLIGHT,
   });
   return { url: `${scheme}://${url.host}`, host, client };
 }
