@@ -9,6 +9,7 @@ export {
   type ResolvedMetricsOptions,
   type MetricType,
   type OptionSource,
+  type PushProtocol,
   type StandardMetricNames,
   type PushAuth,
   type PushTlsOptions,

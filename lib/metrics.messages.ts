@@ -61,6 +61,10 @@ export const notAnEndpoint = (value: unknown): string =>
   `must be true, false or { path }, got ${shown(value)}`;
 export const notAPath = (value: unknown): string =>
   `must be a plain path starting with "/", got ${shown(value)}`;
+export const pushPathWithPushgateway =
+  'is for pushProtocol "victoriametrics" (env METRICS_PUSH_PROTOCOL) only: a Pushgateway\'s path is the app\'s group';
+export const notAPushPath = (value: unknown): string =>
+  `must be a path starting with "/", without "?" or "#", got ${shown(value)}`;
 export const notDefaultMetrics = (value: unknown): string =>
   `must be true, false or { prefix }, got ${shown(value)}`;
 export const notAPrefix = (value: unknown): string =>
@@ -101,6 +105,9 @@ export const cycleSkipped = (rateSeconds: number): string =>
 
 export const shutdownPush = (ok: number, total: number, deleted: boolean): string =>
   `final ${deleted ? 'delete' : 'push'} on shutdown reached ${ok} of ${total} metrics cache pod(s)`;
+
+export const nothingToDelete = (protocol: string): string =>
+  `deleteOnShutdown has no meaning with pushProtocol "${protocol}": the server keeps no group to delete, and a stopped pod's series end by themselves; a final push is made on shutdown instead`;
 
 export const groupClash = (path: string, serviceName: string): string =>
   `pushes the group ${path} to "${serviceName}", which another NubiumMetricsModule of this process already pushes: each push would overwrite the other's counts. Give each module its own job or groupingLabels`;

@@ -6,11 +6,18 @@ import type {
   MetricsModuleOptions,
   MetricType,
   OptionSource,
+  PushProtocol,
 } from './interfaces/metrics-options.interface';
 import { MetricsOptionsError } from './errors/metrics-options.error';
 import { resolveProcessingTime, type ProcessingTimeOption } from './kafka/processing-time.option';
 import * as messages from './metrics.messages';
 import { fail, type At, type Env, type Scope } from './options/option-scope';
+import {
+  checkPushPath,
+  defaultPodPort,
+  defaultPushPath,
+  PUSH_PROTOCOLS,
+} from './options/push-protocol';
 import { resolveAuth, resolveDnsServers, resolveTls } from './options/push-target-options';
 import {
   resolveDefaultMetrics,
@@ -25,6 +32,7 @@ export type {
   MetricsModuleOptions,
   MetricType,
   OptionSource,
+  PushProtocol,
   StandardMetricNames,
 } from './interfaces/metrics-options.interface';
 export type { PushAuth, PushTlsOptions, ResolvedPushTls } from './interfaces/push-auth.interface';
@@ -56,14 +64,14 @@ function text(rules: {
   env: string;
   required?: Computed<boolean>;
   default?: (scope: Scope) => string;
-  check?: (value: string, at: At) => void;
+  check?: (value: string, at: At, scope: Scope) => void;
 }): ScalarSpec<string> {
   return {
     env: rules.env,
-    parse: (raw, at) => {
+    parse: (raw, at, scope) => {
       if (typeof raw !== 'string') fail(at, messages.notAString(raw));
       const value = raw.trim();
-      rules.check?.(value, at);
+      rules.check?.(value, at, scope);
       return value;
     },
     fallback: (at, scope) => {
@@ -107,7 +115,7 @@ function integer<D extends number | undefined>(rules: Omit<NumberRules<D>, 'inte
   return number({ ...rules, integer: true });
 }
 
-function port<D extends number | undefined>(env: string, fallback: D) {
+function port<D extends number | undefined>(env: string, fallback: Computed<D>) {
   return integer({ env, default: fallback, min: 1, max: 65_535 });
 }
 
@@ -135,8 +143,13 @@ function flag(rules: {
   };
 }
 
-function choice<T extends string>(allowed: readonly T[], fallback: Computed<T>): ScalarSpec<T> {
+function choice<T extends string>(
+  allowed: readonly T[],
+  fallback: Computed<T>,
+  env?: string,
+): ScalarSpec<T> {
   return {
+    env,
     parse: (raw, at) =>
       allowed.includes(raw as T) ? (raw as T) : fail(at, messages.notOneOf(allowed, raw)),
     fallback: (_at, scope) => compute(fallback, scope),
@@ -189,8 +202,10 @@ const SPECS = {
     tooBig: messages.exceedsPushInterval,
   }),
   // Unused (pushes go to every pod's podPort), but validated: deployments of the original set it.
+  pushProtocol: choice<PushProtocol>(PUSH_PROTOCOLS, 'pushgateway', 'METRICS_PUSH_PROTOCOL'),
+  pushPath: text({ env: 'METRICS_PUSH_PATH', default: defaultPushPath, check: checkPushPath }),
   servicePort: port('METRICS_SERVICE_PORT', undefined),
-  podPort: port('METRICS_POD_PORT', 9091),
+  podPort: port('METRICS_POD_PORT', defaultPodPort),
   dnsServers: structured(resolveDnsServers),
   dnsTimeoutMs: integer({ default: 2000, min: 1, max: 60_000 }),
   metricType: choice<MetricType>(['gauge', 'counter'], 'gauge'),

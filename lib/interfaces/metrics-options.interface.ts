@@ -5,6 +5,12 @@ import type { PushAuth, PushTlsOptions } from './push-auth.interface';
 export type MetricType = 'gauge' | 'counter';
 
 /**
+ * What the pushes go to: the Pushgateways of a metrics cache (`PUT` of the app's group), or
+ * vmagent (or anything that speaks VictoriaMetrics' import API: `POST` of the same body).
+ */
+export type PushProtocol = 'pushgateway' | 'victoriametrics';
+
+/**
  * Where a resolved option's value came from: given in `code` (`forRoot` / `forRootAsync`), read
  * from its `env` var, or its `default` (also the source of a required value that was not set).
  */
@@ -55,8 +61,23 @@ export interface MetricsModuleOptions {
    * as the original's did; kept because deployments of the original set `METRICS_SERVICE_PORT`.
    */
   servicePort?: number | string;
-  /** Port every cache pod's Pushgateway listens on. Env `METRICS_POD_PORT`, default 9091. */
+  /**
+   * Port every pod behind `serviceName` listens on. Env `METRICS_POD_PORT`; default 9091 (the
+   * Pushgateway's), or 8429 (vmagent's) with `pushProtocol: 'victoriametrics'`.
+   */
   podPort?: number | string;
+  /**
+   * `'pushgateway'` (the metrics cache) or `'victoriametrics'` (vmagent, vminsert, a
+   * VictoriaMetrics single node). Env `METRICS_PUSH_PROTOCOL`, default `'pushgateway'`.
+   */
+  pushProtocol?: PushProtocol;
+  /**
+   * Path of VictoriaMetrics' Prometheus import API, e.g. vminsert's
+   * `/insert/<tenant>/prometheus/api/v1/import/prometheus`. Env `METRICS_PUSH_PATH`, default
+   * `/api/v1/import/prometheus`. Only with `pushProtocol: 'victoriametrics'`: a Pushgateway's
+   * path is the app's group.
+   */
+  pushPath?: string;
   /** DNS servers to ask (`'10.0.0.10'`, `'127.0.0.1:5353'`, `'[::1]:53'`). Default: the system resolver. */
   dnsServers?: string[];
   /** Timeout of one DNS resolution, in ms. Default 2000. */
@@ -72,7 +93,11 @@ export interface MetricsModuleOptions {
   metricType?: MetricType;
   /** Names of the standard metrics. Default `messages_consumed`, `messages_produced`, `messages_errors`. */
   metricNames?: { consumed?: string; produced?: string; errors?: string };
-  /** On shutdown, delete this job's group from every pod instead of a final push. Default false. */
+  /**
+   * On shutdown, delete this job's group from every pod instead of a final push. Default false.
+   * vmagent keeps no groups: with `pushProtocol: 'victoriametrics'` a final push is made instead,
+   * with a warning at start-up.
+   */
   deleteOnShutdown?: boolean | string;
   /** Bound of the final push on shutdown, in ms. Default 5000. */
   shutdownTimeoutMs?: number | string;

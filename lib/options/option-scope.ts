@@ -1,5 +1,5 @@
 import { MetricsOptionsError } from '../errors/metrics-options.error';
-import type { OptionSource } from '../interfaces/metrics-options.interface';
+import type { OptionSource, PushProtocol } from '../interfaces/metrics-options.interface';
 import type { ResolvedPushTls } from '../interfaces/push-auth.interface';
 
 /** Environment variables, as `process.env` holds them. */
@@ -10,6 +10,7 @@ export interface Scope {
   readonly serviceName: string;
   readonly pushEnabled: boolean;
   readonly pushRateSeconds: number;
+  readonly pushProtocol: PushProtocol;
   readonly tls: ResolvedPushTls | undefined;
   readonly clusterWorkerId: number | undefined;
 }

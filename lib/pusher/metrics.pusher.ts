@@ -17,10 +17,10 @@ import * as messages from '../metrics.messages';
 import { MetricsOptionsError, type ResolvedMetricsOptions } from '../metrics.options';
 import { promiseTimeout } from '../utils/promise-timeout';
 import { claimGroup, releaseGroup } from './group-claims';
-import { groupingPath } from './grouping-key';
 import { PushClient } from './push-client';
 import { PushMetrics } from './push-metrics';
 import type { DiscoveryResult, PushReport, TargetResult } from './push-report';
+import { pushRequests, type PushRequests } from './push-requests';
 import { serialiseRegistry } from './serialise-registry';
 import { TargetDiscovery } from './target-discovery';
 
@@ -28,8 +28,10 @@ import { TargetDiscovery } from './target-discovery';
  * Pushes the registry to every metrics cache pod: each cycle resolves the headless Service,
  * serialises the registry once (in slices that yield to the event loop, so a large registry does
  * not stall the app) and sends it to all pods concurrently, each request with its own timeout,
- * so one slow or dead pod never delays the others. Cycles never overlap, and
- * the app's shutdown ends with one final, bounded push (or a delete of the app's group).
+ * so one slow or dead pod never delays the others. With `pushProtocol: 'victoriametrics'` the
+ * same series go by `POST` to every vmagent's import API instead (push-requests.ts). Cycles never
+ * overlap, and the app's shutdown ends with one final, bounded push (or a delete of the app's
+ * group).
  * Never throws into the app: failures are logged and counted in the pusher's own metrics.
  */
 @Injectable()
@@ -38,7 +40,7 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
   private readonly discovery: TargetDiscovery;
   private readonly client: PushClient;
   private readonly selfMetrics: PushMetrics;
-  private readonly path: string;
+  private readonly requests: PushRequests;
   private readonly claim: string | undefined;
   private readonly targetHealth = new Map<string, boolean>();
   private inFlight: Promise<PushReport> | undefined;
@@ -58,14 +60,15 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
     });
     this.client = new PushClient(options);
     this.selfMetrics = new PushMetrics(registry, options.app, options.pushRateSeconds);
-    this.path = groupingPath(options.job, options.groupingLabels);
+    this.requests = pushRequests(options);
     if (options.pushEnabled) {
-      const claim = `${options.scheme}://${options.serviceName}:${options.podPort}${this.path}`;
+      const path = this.requests.path;
+      const claim = `${options.scheme}://${options.serviceName}:${options.podPort}${path}`;
       if (!claimGroup(claim)) {
         throw new MetricsOptionsError(
           'job',
           'HOSTNAME',
-          messages.groupClash(this.path, options.serviceName),
+          messages.groupClash(path, options.serviceName),
         );
       }
       this.claim = claim;
@@ -89,6 +92,9 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
       if (this.options.sources.pushEnabled === 'default') this.logger.warn(messages.pushingOff);
       return;
     }
+    if (this.options.deleteOnShutdown && !this.requests.deletes) {
+      this.logger.warn(messages.nothingToDelete(this.options.pushProtocol));
+    }
     const timer = setInterval(() => this.tick(), this.options.pushRateSeconds * 1000);
     this.schedulerRegistry.addInterval(PUSH_INTERVAL_NAME, timer);
   }
@@ -111,7 +117,7 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
       this.schedulerRegistry.deleteInterval(PUSH_INTERVAL_NAME);
     }
     if (this.options.pushEnabled) {
-      const kind = this.options.deleteOnShutdown ? 'delete' : 'push';
+      const kind = this.options.deleteOnShutdown && this.requests.deletes ? 'delete' : 'push';
       const timeoutMs = Math.min(this.options.pushTimeoutMs, this.options.shutdownTimeoutMs);
       const final = this.exclusive(() => this.cycle(kind, timeoutMs));
       // A cycle never rejects: only the deadline ends this wait early, with no report.
@@ -159,17 +165,20 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
     let error: string | undefined;
     if (kind === 'push') {
       try {
-        body = Buffer.from(await serialiseRegistry(this.registry), 'utf8');
+        const serialised = await serialiseRegistry(this.registry);
+        body = Buffer.from(await this.requests.body(serialised), 'utf8');
       } catch (e) {
         error = `cannot serialise the registry: ${(e as Error).message}`;
         this.logger.error(error);
       }
     }
-    const method = kind === 'push' ? 'PUT' : 'DELETE';
+    const method = kind === 'push' ? this.requests.method : 'DELETE';
     const targets: TargetResult[] =
       error === undefined
         ? await Promise.all(
-            discovery.targets.map((a) => this.client.send(method, a, this.path, body, timeoutMs)),
+            discovery.targets.map((a) =>
+              this.client.send(method, a, this.requests.path, body, timeoutMs),
+            ),
           )
         : [];
     const succeeded = targets.filter((t) => t.ok).length;

@@ -65,7 +65,7 @@ export class PushClient {
 
   /** Sends `method` to `path` on the pod at `address` with `body`; never rejects. */
   async send(
-    method: 'PUT' | 'DELETE',
+    method: 'PUT' | 'POST' | 'DELETE',
     address: string,
     path: string,
     body: Buffer | undefined,

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { Registry } from 'prom-client';
+import { Logger } from '@nestjs/common';
+import { Gauge, Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
 import { resolveMetricsOptions, type MetricsModuleOptions } from '../../../lib/metrics.options';
@@ -10,7 +11,7 @@ import { TargetDiscovery } from '../../../lib/pusher/target-discovery';
 
 // In-process stand-ins for cache pods, each on its own loopback address and one shared port,
 // as the pods of a StatefulSet share their port.
-type Behaviour = 'ok' | 'hang' | 'error500';
+type Behaviour = 'ok' | 'hang' | 'error500' | 'error400';
 interface FakePod {
   address: string;
   behaviour: Behaviour;
@@ -44,6 +45,7 @@ async function startPods(behaviours: Behaviour[]): Promise<number> {
         });
         if (pod.behaviour === 'hang') return;
         if (pod.behaviour === 'error500') return void res.writeHead(500).end('boom');
+        if (pod.behaviour === 'error400') return void res.writeHead(400).end('unsupported path');
         res.writeHead(200).end();
       });
     });
@@ -256,5 +258,75 @@ describe('MetricsPusher', () => {
     await pusher.pushNow();
     // 'pusher:s3cret' in base64 (RFC 7617), written out.
     expect(authorization).toBe('Basic cHVzaGVyOnMzY3JldA==');
+  });
+});
+
+describe('MetricsPusher with pushProtocol victoriametrics (in-process stand-ins for vmagent)', () => {
+  const vm = { pushProtocol: 'victoriametrics', groupingLabels: { worker: '2' } } as const;
+
+  it("POSTs the same body to every pod's import API, job and grouping labels as extra_label", async () => {
+    const port = await startPods(['ok', 'ok']);
+    resolveTo(ADDRESSES.slice(0, 2));
+    const { pusher, manager, registry } = makePusher(port, vm);
+    // An app metric with labels of its own named like the group's: the group's values win.
+    new Gauge({
+      name: 'app_queue',
+      help: 'h',
+      labelNames: ['job', 'worker', 'queue'],
+      registers: [registry],
+    }).set({ job: 'other', worker: '9', queue: 'q1' }, 4);
+    manager.incMessagesConsumed('orders', 7);
+    const report = await pusher.pushNow();
+    expect(report).toMatchObject({ ok: true, succeeded: 2 });
+    const [first, second] = pods.map((p) => p.requests[0]);
+    for (const request of [first, second]) {
+      expect(request.method).toBe('POST');
+      expect(request.url).toBe(
+        '/api/v1/import/prometheus?extra_label=job%3Dpod-1&extra_label=worker%3D2',
+      );
+    }
+    expect(second.body).toBe(first.body);
+    expect(first.body).toContain('messages_consumed{app="orders",topic="orders"} 7\n');
+    expect(first.body).toContain('app_queue{queue="q1"} 4\n');
+    expect(first.body).toContain('nubium_metrics_push_interval_seconds{app="orders"} 1\n');
+    expect(first.body).not.toMatch(/[{,](job|worker)="/);
+    expect(report.bytes).toBe(Buffer.byteLength(first.body));
+  });
+
+  it('counts a 4xx answer as a failed push of that pod, with its status', async () => {
+    const port = await startPods(['ok', 'error400']);
+    resolveTo(ADDRESSES.slice(0, 2));
+    const { pusher, registry } = makePusher(port, vm);
+    const report = await pusher.pushNow();
+    expect(report.succeeded).toBe(1);
+    expect(report.targets[1]).toMatchObject({
+      address: ADDRESSES[1],
+      ok: false,
+      status: 400,
+      reason: 'http_400',
+      error: 'HTTP 400: unsupported path',
+    });
+    expect(await registry.metrics()).toContain(
+      `nubium_metrics_push_failures_total{app="orders",target="${ADDRESSES[1]}",reason="http_400"} 1`,
+    );
+  });
+
+  it('makes a final push, not a delete, on shutdown with deleteOnShutdown, and warns at start-up', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const port = await startPods(['ok']);
+    resolveTo([ADDRESSES[0]]);
+    const { pusher, manager } = makePusher(port, { ...vm, deleteOnShutdown: true });
+    pusher.onApplicationBootstrap();
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+      expect.stringContaining(
+        'deleteOnShutdown has no meaning with pushProtocol "victoriametrics"',
+      ),
+    ]);
+    manager.incMessagesProduced('invoices', 3);
+    await pusher.onApplicationShutdown();
+    expect(pods[0].requests.map((r) => r.method)).toEqual(['POST']);
+    expect(pods[0].requests[0].body).toContain(
+      'messages_produced{app="orders",topic="invoices"} 3',
+    );
   });
 });
