@@ -6,6 +6,8 @@ export const usage = (): string => `Usage: nubium-metrics sweep [options]
 
 Deletes the groups of dead pods from Pushgateways: every group whose last push is older than
 --ttl. By default only groups pushed by nubium-metrics (they carry its nubium_metrics_* metrics).
+Not for vmagent (pushProtocol victoriametrics): it keeps no groups, a stopped pod's series end
+by themselves, and the sweeper refuses to run against it.
 
 Where:
   --target URL            a Pushgateway, e.g. http://127.0.0.1:9091 (repeatable)

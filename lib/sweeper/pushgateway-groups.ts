@@ -95,3 +95,18 @@ export function findTypeConflicts(groups: readonly ListedGroup[]): {
   }
   return { byGroup, byName };
 }
+
+// How vmagent and the other VictoriaMetrics servers refuse a path they do not serve, such as the
+// Pushgateway API's listing (400 in 1.79, 404 in some later versions).
+const VICTORIA_METRICS_REFUSAL = /unsupported path requested/;
+
+/**
+ * Whether an answer to the listing request is a VictoriaMetrics server's (vmagent's) refusal of a
+ * path it does not serve: a sign that the target is vmagent, which needs no sweeper.
+ */
+export function isVictoriaMetricsRefusal(
+  status: number | undefined,
+  text: string | undefined,
+): boolean {
+  return (status === 400 || status === 404) && VICTORIA_METRICS_REFUSAL.test(text ?? '');
+}

@@ -4,7 +4,12 @@ import { resolveAuth, resolveDnsServers, resolveTls } from '../options/push-targ
 import { groupingPath } from '../pusher/grouping-key';
 import { PushClient } from '../pusher/push-client';
 import { TargetDiscovery } from '../pusher/target-discovery';
-import { findTypeConflicts, parseGroupListing, type ListedGroup } from './pushgateway-groups';
+import {
+  findTypeConflicts,
+  isVictoriaMetricsRefusal,
+  parseGroupListing,
+  type ListedGroup,
+} from './pushgateway-groups';
 import * as messages from './sweeper.messages';
 import type {
   SweepOptions,
@@ -39,7 +44,8 @@ interface Target {
  * module pushed are touched (they carry its `nubium_metrics_*` metrics); `all` widens that.
  * A group pushed within the TTL is never deleted. Groups whose metric types conflict with the
  * rest are reported, and deleted with `deleteConflicts`. Never rejects for an unreachable
- * target: it is reported; throws {@link SweepOptionsError} for bad options.
+ * target: it is reported; throws {@link SweepOptionsError} for bad options, and for a target that
+ * answers as vmagent does (it keeps no groups: nothing there needs sweeping).
  */
 export async function sweepStaleGroups(options: SweepOptions): Promise<SweepReport> {
   const startedAt = new Date();
@@ -54,8 +60,12 @@ export async function sweepStaleGroups(options: SweepOptions): Promise<SweepRepo
     if (e instanceof MetricsOptionsError) throw new SweepOptionsError(e.message);
     error = (e as Error).message;
   }
-  const reports = await Promise.all(targets.map((t) => sweepTarget(t, options, settings)));
-  for (const t of targets) t.client.close();
+  let reports: SweepTargetReport[];
+  try {
+    reports = await Promise.all(targets.map((t) => sweepTarget(t, options, settings)));
+  } finally {
+    for (const t of targets) t.client.close();
+  }
   const groups = reports.flatMap((r) => r.groups);
   const unreachable = reports.filter((r) => !r.ok).map((r) => r.target);
   return {
@@ -160,6 +170,9 @@ async function sweepTarget(
     settings.timeoutMs,
     options.signal,
   );
+  if (!listed.ok && isVictoriaMetricsRefusal(listed.status, listed.error)) {
+    throw new SweepOptionsError(messages.victoriaMetricsTarget(target.url));
+  }
   const now = Date.now() / 1000;
   let groups: ListedGroup[];
   try {

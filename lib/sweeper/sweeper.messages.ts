@@ -19,3 +19,6 @@ export const notAListing = (): string =>
   'not a Pushgateway API listing (no "status": "success" with "data")';
 
 export const groupWithoutJob = (): string => 'a group of the listing has no "job" label';
+
+export const victoriaMetricsTarget = (target: string): string =>
+  `${target} is not a Pushgateway: it answers the group listing as vmagent (VictoriaMetrics) does, "unsupported path requested". vmagent keeps no groups, so it needs no sweeper: a stopped pod's series end by themselves (docs/vmagent.md). Point --target or --service at the metrics cache's Pushgateways`;

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { findTypeConflicts, parseGroupListing } from '../../../lib/sweeper/pushgateway-groups';
+import {
+  findTypeConflicts,
+  isVictoriaMetricsRefusal,
+  parseGroupListing,
+} from '../../../lib/sweeper/pushgateway-groups';
 
 // Shaped like a Pushgateway 1.5 `GET /api/v1/metrics` answer.
 function group(
@@ -94,5 +98,21 @@ describe('findTypeConflicts', () => {
       listing(group({ job: 'a' }, '1', { m: 'GAUGE' }), group({ job: 'b' }, '1', { m: 'GAUGE' })),
     );
     expect(findTypeConflicts(groups)).toEqual({ byGroup: new Map(), byName: {} });
+  });
+});
+
+describe('isVictoriaMetricsRefusal', () => {
+  const vmagent =
+    'HTTP 400: remoteAddr: "127.0.0.1:36628"; requestURI: /api/v1/metrics; unsupported path requested: "/api/v1/metrics"';
+
+  it("recognises vmagent's answer to the listing request, as 1.79 (400) and later versions (404) give it", () => {
+    expect(isVictoriaMetricsRefusal(400, vmagent)).toBe(true);
+    expect(isVictoriaMetricsRefusal(404, vmagent)).toBe(true);
+  });
+
+  it('takes no other failure for it', () => {
+    expect(isVictoriaMetricsRefusal(404, 'HTTP 404: 404 page not found')).toBe(false);
+    expect(isVictoriaMetricsRefusal(500, vmagent)).toBe(false);
+    expect(isVictoriaMetricsRefusal(undefined, 'ECONNREFUSED: connect ECONNREFUSED')).toBe(false);
   });
 });
