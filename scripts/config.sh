@@ -14,3 +14,13 @@ PROMETHEUS_PORT=19090
 KAFKA_ADDR=127.0.0.1
 KAFKA_PORT=19092
 KAFKA_CONTROLLER_PORT=19093
+# vmagent, for pushProtocol victoriametrics: two instances behind a headless name of their own,
+# both remote-writing to a VictoriaMetrics single node, vmagent-1 also to a second Prometheus
+# (its remote-write receiver). Addresses clear of the fault tests' extra Pushgateways (127.0.0.5-8).
+VMAGENT_ADDRS=(127.0.0.41 127.0.0.42)
+VMAGENT_PORT=8429
+VMAGENT_HEADLESS_NAME=vmagent-headless.nubium.test
+VICTORIA_METRICS_ADDR=127.0.0.1
+VICTORIA_METRICS_PORT=18428
+REMOTE_WRITE_PROMETHEUS_ADDR=127.0.0.1
+REMOTE_WRITE_PROMETHEUS_PORT=19091

@@ -2,7 +2,9 @@
 # The local stack the integration tests run against, all on loopback:
 #   - three Pushgateways, standing in for the pods of the "metrics cache";
 #   - dnsmasq, answering the headless Service name with the pods' addresses;
-#   - Prometheus, scraping the three Pushgateways like the real one does.
+#   - Prometheus, scraping the three Pushgateways like the real one does;
+#   - two vmagents, a VictoriaMetrics single node and a second Prometheus behind them
+#     (scripts/stack-vmagent.sh).
 # Servers run as plain background processes (no systemd here) with pid files
 # in .run/pids and logs in .run/logs. Every subcommand is idempotent.
 #
@@ -15,6 +17,7 @@
 #   dns-set [ADDR...]        the headless name answers exactly these IPv4/IPv6 addresses
 #   dns-reset                back to the three Pushgateway addresses
 #   dns-stop | dns-start     stop / start dnsmasq (start keeps the last dns-set)
+#   vmagent-stop N | vmagent-start N   stop / start vmagent N (1..2); it keeps its unsent queue
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,6 +35,8 @@ LOG_DIR="$RUN_DIR/logs"
 PID_DIR="$RUN_DIR/pids"
 HOSTS_FILE="$RUN_DIR/dns/hosts"
 PROMETHEUS_DIR="$RUN_DIR/prometheus"
+# shellcheck source=stack-vmagent.sh
+source "$ROOT/scripts/stack-vmagent.sh"
 
 say() { echo "stack: $*"; }
 die() {
@@ -62,7 +67,9 @@ pushgateway_addr() { # N (1..3) -> address
 binary_of() { # server name -> the binary it runs
   case $1 in
     pushgateway-*) echo "$PUSHGATEWAY_BIN" ;;
-    prometheus) echo "$PROMETHEUS_BIN" ;;
+    prometheus | prometheus-rw) echo "$PROMETHEUS_BIN" ;;
+    vmagent-*) echo "$VMAGENT_BIN" ;;
+    victoria-metrics) echo "$VICTORIA_METRICS_BIN" ;;
     dnsmasq) echo "$DNSMASQ_BIN" ;;
   esac
 }
@@ -100,9 +107,19 @@ start_daemon() { # NAME BIN ARGS...
   echo "--- $(date -u +%FT%TZ) starting: $*" >>"$LOG_DIR/$name.log"
   # setsid: a Ctrl-C aimed at the test run must not take the servers with it.
   # Standard streams go to the log so a caller waiting for our output (Node's
-  # execFile) is not kept waiting by the daemon; fd 9 is the stack lock.
-  setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 9>&- &
-  echo $! >"$PID_DIR/$name.pid"
+  # execFile) is not kept waiting by the daemon. No other descriptor of ours or
+  # the caller's is left open in it: a daemon holding the stack lock (fd 9), or
+  # a lock the caller took (`flock FILE scripts/stack.sh up`), would hold that
+  # lock for as long as it runs.
+  (
+    for fd in $(ls "/proc/$BASHPID/fd"); do ((fd <= 2)) || eval "exec $fd>&-"; done
+    exec setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1
+  ) &
+  local pid=$! tries=0
+  echo "$pid" >"$PID_DIR/$name.pid"
+  # The pid runs bash, then setsid, before the server: wait (3 s at most) for the server, so
+  # that pid_of does not take it for gone.
+  while ((tries++ < 300)) && [[ -e /proc/$pid ]] && ! runs "$pid" "$1"; do sleep 0.01; done
 }
 
 # Polls CHECK until it succeeds; fails early if the server died meanwhile.
@@ -181,9 +198,9 @@ canonical_addrs() { # ADDR...
   ' "$@"
 }
 
-# Prints the A and AAAA answers for the headless name, sorted; no record
-# (NXDOMAIN or NODATA) prints an empty line. Fails when dnsmasq does not answer.
-dns_answer() {
+# Prints the A and AAAA answers for NAME (default: the headless name), sorted; no
+# record (NXDOMAIN or NODATA) prints an empty line. Fails when dnsmasq does not answer.
+dns_answer() { # [NAME]
   node -e '
     const { Resolver } = require("node:dns").promises;
     const [server, name] = process.argv.slice(1);
@@ -197,7 +214,7 @@ dns_answer() {
       ([v4, v6]) => console.log([...v4, ...v6].sort().join(" ")),
       (e) => { console.error(e.code ?? e.message); process.exit(1); },
     );
-  ' "$DNS_ADDR:$DNS_PORT" "$HEADLESS_NAME"
+  ' "$DNS_ADDR:$DNS_PORT" "${1:-$HEADLESS_NAME}"
 }
 
 # --- Pushgateways ----------------------------------------------------------
@@ -242,9 +259,9 @@ write_hosts() { # ADDR... (canonical)
 
 hosts_addrs() { awk '{print $1}' "$HOSTS_FILE"; }
 
-dns_shows() { # EXPECTED (canonical, sorted, space separated)
+dns_shows() { # EXPECTED (canonical, sorted, space separated) [NAME]
   local got
-  got=$(dns_answer 2>/dev/null) && [[ $got == "$1" ]]
+  got=$(dns_answer "${2:-$HEADLESS_NAME}" 2>/dev/null) && [[ $got == "$1" ]]
 }
 
 wait_dns_shows_hosts() {
@@ -256,6 +273,9 @@ wait_dns_shows_hosts() {
 
 dns_start() {
   [[ -f $HOSTS_FILE ]] || write_hosts "${PUSHGATEWAY_ADDRS[@]}"
+  write_vmagent_hosts
+  # A dnsmasq started without the vmagent hosts file (by an older stack.sh) is started again.
+  if pid_of dnsmasq >/dev/null && ! dnsmasq_serves_vmagent; then stop_daemons dnsmasq; fi
   if ! pid_of dnsmasq >/dev/null; then
     # --local makes dnsmasq the authority for nubium.test: names there come
     # only from the hosts file and are never sent upstream, and there is no
@@ -270,9 +290,10 @@ dns_start() {
       --conf-file=/dev/null --pid-file= --user=root \
       --no-resolv --no-hosts --local=/nubium.test/ --cache-size=0 --local-ttl=0 \
       --bind-interfaces "--listen-address=$DNS_ADDR" "--port=$DNS_PORT" \
-      "--addn-hosts=$HOSTS_FILE"
+      "--addn-hosts=$HOSTS_FILE" "--addn-hosts=$VMAGENT_HOSTS_FILE"
   fi
   wait_dns_shows_hosts
+  wait_dns_shows_vmagents
 }
 
 dns_set() { # ADDR...
@@ -330,13 +351,15 @@ cmd_install() {
   [[ -x $PUSHGATEWAY_BIN ]] || missing+=(prometheus-pushgateway)
   [[ -x $PROMETHEUS_BIN ]] || missing+=(prometheus)
   [[ -x $DNSMASQ_BIN ]] || missing+=(dnsmasq-base)
+  # One package ships both vmagent and the VictoriaMetrics single node.
+  [[ -x $VMAGENT_BIN && -x $VICTORIA_METRICS_BIN ]] || missing+=(victoria-metrics)
   # The fault tests' protected Pushgateway needs a bcrypt hash (htpasswd) and certificates (openssl).
   command -v htpasswd >/dev/null || missing+=(apache2-utils)
   command -v openssl >/dev/null || missing+=(openssl)
   # The deploy tests build the manifests with `kubectl kustomize` (no cluster needed).
   command -v kubectl >/dev/null || missing+=(kubernetes-client)
   if ((${#missing[@]} == 0)); then
-    say "prometheus, prometheus-pushgateway, dnsmasq, htpasswd, openssl and kubectl are installed"
+    say "prometheus, prometheus-pushgateway, dnsmasq, victoria-metrics, htpasswd, openssl and kubectl are installed"
     return 0
   fi
   say "installing ${missing[*]} (log: $LOG_DIR/install.log)"
@@ -359,7 +382,7 @@ cmd_install() {
 
 cmd_up() {
   local bin
-  for bin in "$PUSHGATEWAY_BIN" "$PROMETHEUS_BIN" "$DNSMASQ_BIN"; do
+  for bin in "$PUSHGATEWAY_BIN" "$PROMETHEUS_BIN" "$DNSMASQ_BIN" "$VMAGENT_BIN" "$VICTORIA_METRICS_BIN"; do
     [[ -x $bin ]] || die "$bin is missing: run scripts/stack.sh install (as root)"
   done
   command -v node >/dev/null || die "node is needed to probe the servers"
@@ -369,12 +392,17 @@ cmd_up() {
   pid_of dnsmasq >/dev/null || write_hosts "${PUSHGATEWAY_ADDRS[@]}"
   dns_start
   prometheus_start
-  say "up: ${#PUSHGATEWAY_ADDRS[@]} Pushgateways, dnsmasq on $DNS_ADDR:$DNS_PORT, Prometheus on $PROMETHEUS_ADDR:$PROMETHEUS_PORT"
+  vmagent_stack_up
+  say "up: ${#PUSHGATEWAY_ADDRS[@]} Pushgateways, dnsmasq on $DNS_ADDR:$DNS_PORT, Prometheus on $PROMETHEUS_ADDR:$PROMETHEUS_PORT," \
+    "${#VMAGENT_ADDRS[@]} vmagents, VictoriaMetrics on $VICTORIA_METRICS_ADDR:$VICTORIA_METRICS_PORT," \
+    "remote-write Prometheus on $REMOTE_WRITE_PROMETHEUS_ADDR:$REMOTE_WRITE_PROMETHEUS_PORT"
 }
 
 cmd_down() {
   local n names=(prometheus dnsmasq)
   for n in $(seq 1 ${#PUSHGATEWAY_ADDRS[@]}); do names+=("pushgateway-$n"); done
+  # shellcheck disable=SC2207 # one word per server name
+  names+=($(vmagent_stack_names))
   stop_daemons "${names[@]}"
   wait_reaped
   say "down"
@@ -386,7 +414,7 @@ status_line() { # NAME WHERE
     state="running (pid $pid)"
     is_paused "$pid" && state="paused (pid $pid)"
   fi
-  printf '%-14s %-22s %s\n' "$name" "$where" "$state"
+  printf '%-16s %-22s %s\n' "$name" "$where" "$state"
 }
 
 # Exit status 0 when every server runs (paused counts as running), 3 otherwise, as kafka.sh.
@@ -397,8 +425,10 @@ cmd_status() {
       status_line "pushgateway-$n" "${PUSHGATEWAY_ADDRS[n - 1]}:$PUSHGATEWAY_PORT"
     done
     [[ -f $HOSTS_FILE ]] && answer=$(hosts_addrs | paste -sd ' ')
-    status_line dnsmasq "$DNS_ADDR:$DNS_PORT" | sed "s|\$|  $HEADLESS_NAME -> ${answer:-no address}|"
+    status_line dnsmasq "$DNS_ADDR:$DNS_PORT" |
+      sed "s|\$|  $HEADLESS_NAME -> ${answer:-no address}$(vmagent_dns_note)|"
     status_line prometheus "$PROMETHEUS_ADDR:$PROMETHEUS_PORT"
+    vmagent_stack_status
   )
   printf '%s\n' "$lines"
   [[ $lines != *stopped* ]] || return 3
@@ -428,8 +458,10 @@ main() {
     dns-reset) dns_set "${PUSHGATEWAY_ADDRS[@]}" ;;
     dns-stop) stop_daemons dnsmasq ;;
     dns-start) dns_start ;;
+    vmagent-stop) vmagent_stop "${1:?vmagent-stop N}" ;;
+    vmagent-start) vmagent_start "${1:?vmagent-start N}" ;;
     *)
-      sed -n '9,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+      sed -n '11,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
       exit 2
       ;;
   esac

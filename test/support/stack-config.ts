@@ -50,6 +50,21 @@ export const LOCAL_CACHE_OPTIONS = {
   pushRateSeconds: 3600,
 };
 export const PROMETHEUS_URL = `http://${one('PROMETHEUS_ADDR')}:${one('PROMETHEUS_PORT')}`;
+/** The vmagents (pushProtocol victoriametrics), behind VMAGENT_HEADLESS_NAME. */
+export const VMAGENT_ADDRS = list('VMAGENT_ADDRS');
+export const VMAGENT_PORT = Number(one('VMAGENT_PORT'));
+export const VMAGENT_HEADLESS_NAME = one('VMAGENT_HEADLESS_NAME');
+/** The VictoriaMetrics single node both vmagents remote-write to. */
+export const VICTORIA_METRICS_URL = `http://${one('VICTORIA_METRICS_ADDR')}:${one('VICTORIA_METRICS_PORT')}`;
+/** The Prometheus (remote-write receiver) vmagent-1 also writes to. */
+export const REMOTE_WRITE_PROMETHEUS_URL = `http://${one('REMOTE_WRITE_PROMETHEUS_ADDR')}:${one('REMOTE_WRITE_PROMETHEUS_PORT')}`;
+/** Module options for the local vmagents, found through dnsmasq, pushed to by hand. */
+export const LOCAL_VMAGENT_OPTIONS = {
+  serviceName: VMAGENT_HEADLESS_NAME,
+  dnsServers: [DNS_SERVER],
+  pushRateSeconds: 3600,
+  pushProtocol: 'victoriametrics' as const,
+};
 export const KAFKA_BROKER = `${one('KAFKA_ADDR')}:${one('KAFKA_PORT')}`;
 /** Where the scripts keep pid files and logs, and tests the files they make: config.sh's default. */
 export const RUN_DIR = process.env.NUBIUM_RUN_DIR ?? resolve(__dirname, '../../.run');

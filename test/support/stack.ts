@@ -114,14 +114,15 @@ export function findSample(
 
 /**
  * Runs an instant PromQL query, at `time` (Unix seconds) when given, else now; throws when
- * Prometheus answers with an error.
+ * Prometheus answers with an error. `server` is the base URL of another server with Prometheus'
+ * query API (the remote-write Prometheus, VictoriaMetrics); default the stack's Prometheus.
  */
 export async function queryPrometheus(
   expr: string,
-  { time }: { time?: number } = {},
+  { time, server = PROMETHEUS_URL }: { time?: number; server?: string } = {},
 ): Promise<Array<{ metric: Record<string, string>; value: number }>> {
   const at = time === undefined ? '' : `&time=${time.toFixed(3)}`;
-  const url = `${PROMETHEUS_URL}/api/v1/query?query=${encodeURIComponent(expr)}${at}`;
+  const url = `${server}/api/v1/query?query=${encodeURIComponent(expr)}${at}`;
   const response = await request(url);
   const body = (await response.json()) as {
     status: string;
