@@ -4,14 +4,19 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileLib } from '../support/faults';
 import { useFaultTestScope } from '../support/fault-scope';
 import { TEST_RUN_DIR } from '../support/protected-gateway';
 import { groupsOn } from '../support/pushgateway-groups';
 import { findSample, queryPrometheus, readPushgateway, waitFor } from '../support/stack';
-import { LOCAL_CACHE_OPTIONS, PUSHGATEWAY_ADDRS } from '../support/stack-config';
+import {
+  LOCAL_CACHE_OPTIONS,
+  LOCAL_VMAGENT_OPTIONS,
+  PUSHGATEWAY_ADDRS,
+} from '../support/stack-config';
+import { restoreVmagentStack, waitForValueInStores } from '../support/vmagent-stack';
 
 const TOPIC = 'cluster.orders';
 
@@ -57,21 +62,15 @@ describe('node:cluster workers sharing one HOSTNAME', () => {
     writeFileSync(join(dir, 'cluster-app.js'), CLUSTER_APP);
   });
 
-  it('push one group per worker, so both totals are exact on every Pushgateway and in Prometheus', async () => {
-    // Each worker's group, and the bare job's should a worker push without its label.
-    for (const worker of ['1', '2']) scope.job(hostname, { worker });
-    scope.job(hostname);
-    const options = {
-      app: 'cluster-test',
-      ...LOCAL_CACHE_OPTIONS,
-      pushTimeoutMs: 2000,
-      deleteOnShutdown: false,
-    };
+  /** Runs the primary and its two workers, which count 17 and 29; resolves with what each said. */
+  async function runCluster(job: string, options: Record<string, unknown>): Promise<WorkerSaid[]> {
     const child = spawn(process.execPath, [join(dir, 'cluster-app.js')], {
       cwd: dir,
       env: {
         ...process.env,
-        HOSTNAME: hostname,
+        HOSTNAME: job,
+        // The app is compiled under the run dir, which may be outside the repository.
+        NODE_PATH: resolve(__dirname, '../../node_modules'),
         CLUSTER_TEST: JSON.stringify({ options, counts: { 1: 17, 2: 29 } }),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -93,7 +92,19 @@ describe('node:cluster workers sharing one HOSTNAME', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
+    return said;
+  }
 
+  it('push one group per worker, so both totals are exact on every Pushgateway and in Prometheus', async () => {
+    // Each worker's group, and the bare job's should a worker push without its label.
+    for (const worker of ['1', '2']) scope.job(hostname, { worker });
+    scope.job(hostname);
+    const said = await runCluster(hostname, {
+      app: 'cluster-test',
+      ...LOCAL_CACHE_OPTIONS,
+      pushTimeoutMs: 2000,
+      deleteOnShutdown: false,
+    });
     const handled = new Map(said.map((s) => [String(s.worker), s.counted]));
     expect(said.map((s) => s.succeeded)).toEqual([3, 3]);
     for (const addr of PUSHGATEWAY_ADDRS) {
@@ -120,5 +131,22 @@ describe('node:cluster workers sharing one HOSTNAME', () => {
       },
       { timeoutMs: 15_000, what: `Prometheus to show ${total} consumed for ${hostname}` },
     );
+  });
+
+  it('push to vmagent with worker=<id> on every series, so both totals are exact in both stores', async () => {
+    await restoreVmagentStack();
+    const job = `${hostname}-vm`;
+    const said = await runCluster(job, {
+      app: 'cluster-test-vm',
+      ...LOCAL_VMAGENT_OPTIONS,
+      pushTimeoutMs: 2000,
+    });
+    expect(said.map((s) => s.succeeded)).toEqual([2, 2]);
+    for (const { worker, counted } of said) {
+      const series = `messages_consumed{job="${job}",worker="${worker}",topic="${TOPIC}"}`;
+      await waitForValueInStores(series, counted);
+    }
+    const total = said.reduce((sum, s) => sum + s.counted, 0);
+    await waitForValueInStores(`sum(messages_consumed{job="${job}",topic="${TOPIC}"})`, total);
   });
 });
