@@ -7,6 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_REGISTRY } from '../../lib';
 import { runCli } from '../../lib/cli/run-cli';
 import { useFaultTestScope } from '../support/fault-scope';
+import type { MetricsApp } from '../support/faults';
 import { findSample } from '../support/stack';
 import {
   DNS_SERVER,
@@ -25,6 +26,14 @@ import {
 
 const id = (): string => randomBytes(3).toString('hex');
 const [FIRST, SECOND] = [...VMAGENT_ADDRS].sort();
+
+/** The app's count of failed pushes for `reason`, to vmagent-1 and to vmagent-2. */
+async function failuresByTarget(m: MetricsApp, reason: string): Promise<(number | undefined)[]> {
+  const samples = parseTextFormat(await m.app.get<Registry>(METRICS_REGISTRY).metrics());
+  return [FIRST, SECOND].map((target) =>
+    findSample(samples, 'nubium_metrics_push_failures_total', { target, reason }),
+  );
+}
 
 describe('pushProtocol victoriametrics, faults (real vmagents)', () => {
   const scope = useFaultTestScope();
@@ -65,12 +74,7 @@ describe('pushProtocol victoriametrics, faults (real vmagents)', () => {
     await startVmagent(0);
     expect((await m.pusher.pushNow()).succeeded).toBe(2);
     await waitForValueInStores(consumed, 22);
-    const failures = parseTextFormat(await m.app.get<Registry>(METRICS_REGISTRY).metrics());
-    for (const target of [FIRST, SECOND]) {
-      expect(
-        findSample(failures, 'nubium_metrics_push_failures_total', { target, reason: 'refused' }),
-      ).toBe(1);
-    }
+    expect(await failuresByTarget(m, 'refused')).toEqual([1, 1]);
   });
 
   it('counts a push the import API refuses (4xx) as failed, logs it and reports it', async () => {
@@ -95,12 +99,7 @@ describe('pushProtocol victoriametrics, faults (real vmagents)', () => {
       expect(report.targets[i].error).toContain('unsupported path requested: "/no/such/import"');
       expect(m.logs.text()).toContain(`push to metrics cache pod ${address} failed: HTTP 400`);
     }
-    const samples = parseTextFormat(await m.app.get<Registry>(METRICS_REGISTRY).metrics());
-    for (const target of [FIRST, SECOND]) {
-      expect(
-        findSample(samples, 'nubium_metrics_push_failures_total', { target, reason: 'http_400' }),
-      ).toBe(1);
-    }
+    expect(await failuresByTarget(m, 'http_400')).toEqual([1, 1]);
   });
 
   it('makes a final push on shutdown even with deleteOnShutdown, and says at start-up why', async () => {
