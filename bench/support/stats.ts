@@ -41,6 +41,39 @@ export async function alternate<K extends string>(
 }
 
 /**
+ * Rounds of work in which the variants take turns in short blocks, their order reversed block by
+ * block: a change in the machine's speed within a round (a neighbour's process on the other core)
+ * then reaches every variant alike, where {@link alternate}'s turns of a whole round each leave it
+ * on one of them. For differences of a few per cent or less. Each round starts with
+ * {@link settle} and then one block of every variant that is not recorded: the forced full
+ * collection deoptimises the optimised code that holds objects it freed ("weak objects"), and
+ * the first calls after it, several times slower until the code is optimised again, would land
+ * on the variants that come first. A block returns its figure; a variant's figure for a round is
+ * the mean of its recorded blocks'.
+ */
+export async function interleave<K extends string>(
+  rounds: number,
+  blocks: number,
+  variants: Record<K, () => Promise<number>>,
+  deadlineMs: number,
+): Promise<Record<K, number[]>> {
+  const names = Object.keys(variants) as K[];
+  const out = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
+  const end = Date.now() + deadlineMs;
+  for (let r = 0; r < rounds; r++) {
+    await settle();
+    for (const name of names) await variants[name]();
+    const sums = Object.fromEntries(names.map((n) => [n, 0])) as Record<K, number>;
+    for (let b = 0; b < blocks; b++)
+      for (const name of b % 2 === 0 ? names : [...names].reverse())
+        sums[name] += await variants[name]();
+    for (const name of names) out[name].push(sums[name] / blocks);
+    if (Date.now() > end && r >= 2) break;
+  }
+  return out;
+}
+
+/**
  * One full collection between measured rounds, so no round pays for the garbage of another; then
  * an idle wait until the collector's background threads have finished sweeping (at most 300 ms),
  * so that their CPU time, which on one core would land in the round, does not.
@@ -69,6 +102,11 @@ export function quantile(values: readonly number[], q: number): number {
 /** `a[i] / b[i]` for every round both were measured in. */
 export function perRoundRatios(a: readonly number[], b: readonly number[]): number[] {
   return a.slice(0, Math.min(a.length, b.length)).map((x, i) => x / b[i]);
+}
+
+/** `a[i] - b[i]` for every round both were measured in: what a variant adds over its baseline. */
+export function perRoundDifferences(a: readonly number[], b: readonly number[]): number[] {
+  return a.slice(0, Math.min(a.length, b.length)).map((x, i) => x - b[i]);
 }
 
 /** How the per-round figures spread: the middle half and the whole range, for a row's note. */
