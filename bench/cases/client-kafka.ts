@@ -7,10 +7,11 @@ import {
   type KafkaOptions,
 } from '@nestjs/microservices';
 import { Kafka, logLevel, type Producer, type ProducerBatch, type ProducerRecord } from 'kafkajs';
-import { Counter, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { lastValueFrom } from 'rxjs';
 import { MetricsManager } from '../../lib/manager/metrics.manager';
 import { NubiumMetricsModule } from '../../lib/metrics.module';
+import { topicCounter } from '../support/registries';
 import { pairedRow, type CaseContext, type Row } from '../support/result';
 import { cpuMs, interleave, median, perRoundDifferences, spread, tick } from '../support/stats';
 
@@ -156,13 +157,7 @@ async function measure(
   shape: { block: number; blocks: number; rounds: number },
 ): Promise<Row[]> {
   const { block, blocks, rounds } = shape;
-  const registry = new Registry();
-  const counter = new Counter({
-    name: 'messages_produced',
-    help: 'Messages produced',
-    labelNames: ['topic'],
-    registers: [registry],
-  });
+  const counter = topicCounter(new Registry(), 'messages_produced', 'Messages produced');
   const labels = { topic: TOPIC };
   // A block: `block` emits (or 50 times as many incs); its figure, this process's CPU ns per call.
   const emits = (app: App) => async (): Promise<number> => {

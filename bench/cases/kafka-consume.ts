@@ -6,13 +6,14 @@ import type {
   EachMessagePayload,
   Kafka,
 } from 'kafkajs';
-import { Counter, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { instrumentConsumer } from '../../lib/kafka/kafkajs.instrument';
 import { otelKafkajs } from '../support/otel-kafkajs';
-import { makeManager } from '../support/registries';
+import { makeManager, topicCounter } from '../support/registries';
 import { controlRow, type CaseContext, type Row } from '../support/result';
 import {
   cpuMs,
+  listsFor,
   median,
   perRoundDifferences,
   perRoundRatios,
@@ -46,18 +47,8 @@ export function handWrittenCounting(registry: Registry): {
   wrap(handler: EachMessageHandler): EachMessageHandler;
   consumed(topic: string): Promise<number>;
 } {
-  const consumed = new Counter({
-    name: 'messages_consumed',
-    help: 'Messages consumed',
-    labelNames: ['topic'],
-    registers: [registry],
-  });
-  const errors = new Counter({
-    name: 'messages_errors',
-    help: 'Messages whose handler threw',
-    labelNames: ['topic'],
-    registers: [registry],
-  });
+  const consumed = topicCounter(registry, 'messages_consumed', 'Messages consumed');
+  const errors = topicCounter(registry, 'messages_errors', 'Messages whose handler threw');
   return {
     wrap: (handler) => async (payload) => {
       try {
@@ -124,14 +115,8 @@ export async function run(ctx: CaseContext): Promise<Row[]> {
 
     const { manager } = makeManager();
     const hand = handWrittenCounting(new Registry());
-    const cpu = Object.fromEntries(ORDER.map((v) => [v, [] as number[]])) as Record<
-      Variant,
-      number[]
-    >;
-    const wall = Object.fromEntries(ORDER.map((v) => [v, [] as number[]])) as Record<
-      Variant,
-      number[]
-    >;
+    const cpu = listsFor(ORDER);
+    const wall = listsFor(ORDER);
     const consumeAll = async (key: Variant): Promise<void> => {
       // The previous round's garbage is collected before this one, not in it.
       await settle();

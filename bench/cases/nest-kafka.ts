@@ -9,12 +9,12 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, KafkaContext, Payload, ServerKafka } from '@nestjs/microservices';
-import { Counter, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { isObservable, lastValueFrom, map, Observable, tap } from 'rxjs';
 import { KafkaConsumedInterceptor } from '../../lib/kafka/consumed.interceptor';
 import { MetricsManager } from '../../lib/manager/metrics.manager';
 import { NubiumMetricsModule } from '../../lib/metrics.module';
-import { makeManager } from '../support/registries';
+import { makeManager, topicCounter } from '../support/registries';
 import { controlRow, pairedRow, type CaseContext, type Row } from '../support/result';
 import { alternate, cpuMs, interleave, median, perRoundRatios, settle } from '../support/stats';
 
@@ -40,18 +40,8 @@ class LayerInterceptor implements NestInterceptor {
 }
 
 const peerRegistry = new Registry();
-const peerConsumed = new Counter({
-  name: 'messages_consumed',
-  help: 'Messages consumed',
-  labelNames: ['topic'],
-  registers: [peerRegistry],
-});
-const peerErrors = new Counter({
-  name: 'messages_errors',
-  help: 'Messages whose handler threw',
-  labelNames: ['topic'],
-  registers: [peerRegistry],
-});
+const peerConsumed = topicCounter(peerRegistry, 'messages_consumed', 'Messages consumed');
+const peerErrors = topicCounter(peerRegistry, 'messages_errors', 'Messages whose handler threw');
 
 /**
  * The fallback interceptor's peer: how apps count consumed messages with prom-client in an

@@ -23,6 +23,11 @@ export function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** An empty list of figures for each of `names`. */
+export function listsFor<K extends string>(names: readonly K[]): Record<K, number[]> {
+  return Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
+}
+
 /** Rounds of work: `rounds` times each variant, in an order that alternates, so drift hits all alike. */
 export async function alternate<K extends string>(
   rounds: number,
@@ -30,7 +35,7 @@ export async function alternate<K extends string>(
   deadlineMs: number,
 ): Promise<Record<K, number[]>> {
   const names = Object.keys(variants) as K[];
-  const out = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
+  const out = listsFor(names);
   const end = Date.now() + deadlineMs;
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? names : [...names].reverse();
@@ -58,7 +63,7 @@ export async function interleave<K extends string>(
   deadlineMs: number,
 ): Promise<Record<K, number[]>> {
   const names = Object.keys(variants) as K[];
-  const out = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
+  const out = listsFor(names);
   const end = Date.now() + deadlineMs;
   for (let r = 0; r < rounds; r++) {
     await settle();
