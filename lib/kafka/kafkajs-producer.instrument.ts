@@ -3,12 +3,19 @@ import type { MetricsManager } from '../manager/metrics.manager';
 
 type Count = (topic: string, n: number) => void;
 
-/** Counts the acknowledged sends of `producer` and of its transactions (see `instrumentProducer`). */
-export function countProducer(producer: Producer, metrics: MetricsManager): void {
+/**
+ * Counts the acknowledged sends of `producer` and of its transactions (see `instrumentProducer`);
+ * returns the undo, which puts the producer's own `send`, `sendBatch` and `transaction` back.
+ */
+export function countProducer(producer: Producer, metrics: MetricsManager): () => void {
+  // Kept to be put back as they are, never called unbound.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const { send, sendBatch, transaction } = producer;
   const count = (topic: string, n: number) => metrics.incMessagesProduced(topic, n);
   countSends(producer, count);
-  const transaction = producer.transaction.bind(producer);
-  producer.transaction = async () => countTransaction(await transaction(), count);
+  const begin = transaction.bind(producer);
+  producer.transaction = async () => countTransaction(await begin(), count);
+  return () => Object.assign(producer, { send, sendBatch, transaction });
 }
 
 function countSends(sender: Pick<Producer, 'send' | 'sendBatch'>, count: Count): void {
