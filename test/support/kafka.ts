@@ -66,11 +66,24 @@ async function withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
   }
 }
 
-/** Creates the topics (replication 1) and waits until every partition has a leader. */
-export async function createTopics(names: string[], partitions = 1): Promise<void> {
+/**
+ * Creates the topics (replication 1) and waits until every partition has a leader. `config`:
+ * topic settings, e.g. `{ 'max.message.bytes': '1024' }`.
+ */
+export async function createTopics(
+  names: string[],
+  partitions = 1,
+  config: Record<string, string> = {},
+): Promise<void> {
+  const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }));
   return withAdmin(async (admin) => {
     await admin.createTopics({
-      topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+      topics: names.map((topic) => ({
+        topic,
+        numPartitions: partitions,
+        replicationFactor: 1,
+        configEntries,
+      })),
       waitForLeaders: true,
     });
   });
