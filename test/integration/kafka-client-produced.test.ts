@@ -15,7 +15,6 @@ import {
   Payload,
   Transport,
   type KafkaOptions,
-  type MicroserviceOptions,
 } from '@nestjs/microservices';
 import { logLevel, Partitioners } from 'kafkajs';
 import { lastValueFrom, type Observable } from 'rxjs';
@@ -26,17 +25,13 @@ import {
   createTopics,
   deleteTopics,
   KAFKA_BROKER,
+  listenKafkaMicroservice,
   produceMessages,
   topicMessageCount,
   uniqueTopic,
 } from '../support/kafka';
-import {
-  cleanUpGroupEverywhere,
-  findSample,
-  queryPrometheus,
-  readPushgateway,
-  waitFor,
-} from '../support/stack';
+import { expectCountsEverywhere } from '../support/counts';
+import { cleanUpGroupEverywhere, queryPrometheus, waitFor } from '../support/stack';
 import { LOCAL_CACHE_OPTIONS, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const K = 20;
@@ -96,33 +91,18 @@ async function pushEverywhere(app: { get: (t: typeof MetricsPusher) => MetricsPu
   expect((await app.get(MetricsPusher).pushNow()).succeeded).toBe(PUSHGATEWAY_ADDRS.length);
 }
 
-/**
- * `metric` of `job` per topic on every Pushgateway (`undefined`: no series) and, for
- * the counted topics, in Prometheus.
- */
-async function expectCounted(
+/** `metric` of `job` per topic on every Pushgateway and in Prometheus (`undefined`: no series). */
+const expectCounted = (
   metric: 'messages_produced' | 'messages_consumed',
   job: string,
   expected: Record<string, number | undefined>,
-) {
-  for (const addr of PUSHGATEWAY_ADDRS) {
-    const samples = await readPushgateway(addr);
-    for (const [topic, n] of Object.entries(expected))
-      expect(findSample(samples, metric, { job, app: APP, topic }), `${topic} on ${addr}`).toBe(n);
-  }
-  for (const [topic, n] of Object.entries(expected)) {
-    if (n === undefined) continue;
-    const query = `${metric}{job=${JSON.stringify(job)},topic=${JSON.stringify(topic)}}`;
-    // The gateways' series carry the same labels, so Prometheus may keep them as one series.
-    const series = await waitFor(
-      async () => {
-        const found = await queryPrometheus(query);
-        return found.length > 0 && found.every((s) => s.value === n) ? found : undefined;
-      },
-      { timeoutMs: 15_000, intervalMs: 250, what: `${query} == ${n} in Prometheus` },
-    );
-    expect(series.map((s) => s.value)).toEqual(series.map(() => n));
-  }
+) => expectCountsEverywhere(metric, { job, app: APP }, expected);
+
+/** A Nest Kafka microservice of `module` reading from the start with a group of its own. */
+async function startMicroservice(clientId: string, module: DynamicModule) {
+  const app = await listenKafkaMicroservice(module, clientId, `${clientId}-${RUN}`);
+  closers.push(() => app.close());
+  return app;
 }
 
 const FACTORY_CLIENT = Symbol('factory client');
@@ -216,24 +196,11 @@ describe('ClientKafka counted with no code, against the real broker', () => {
         return { answer: value };
       }
     }
-    const responder = await NestFactory.createMicroservice<MicroserviceOptions>(
-      {
-        module: class ResponderModule {},
-        imports: [metricsModule(responderJob)],
-        controllers: [Responder],
-      },
-      {
-        transport: Transport.KAFKA,
-        options: {
-          client: { clientId: 'kcp-responder', brokers: [KAFKA_BROKER], logLevel: logLevel.ERROR },
-          consumer: { groupId: `kcp-responder-${RUN}`, maxWaitTimeInMs: 100 },
-          subscribe: { fromBeginning: true },
-        },
-        logger: ['error', 'warn'],
-      },
-    );
-    closers.push(() => responder.close());
-    await responder.listen();
+    const responder = await startMicroservice('kcp-responder', {
+      module: class ResponderModule {},
+      imports: [metricsModule(responderJob)],
+      controllers: [Responder],
+    });
     @Module({
       imports: [
         metricsModule(requesterJob),
@@ -299,31 +266,14 @@ describe('ClientKafka counted with no code, against the real broker', () => {
         return this.client.emit(RELAY_OUT, String(value));
       }
     }
-    const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-      {
-        module: class RelayModule {},
-        imports: [
-          metricsModule(job),
-          ClientsModule.register([{ name: 'RELAY', ...kafkaClient('kcp-relay') }]),
-        ],
-        controllers: [Relay],
-      },
-      {
-        transport: Transport.KAFKA,
-        options: {
-          client: {
-            clientId: 'kcp-relay-server',
-            brokers: [KAFKA_BROKER],
-            logLevel: logLevel.ERROR,
-          },
-          consumer: { groupId: `kcp-relay-${RUN}`, maxWaitTimeInMs: 100 },
-          subscribe: { fromBeginning: true },
-        },
-        logger: ['error', 'warn'],
-      },
-    );
-    closers.push(() => app.close());
-    await app.listen();
+    const app = await startMicroservice('kcp-relay-server', {
+      module: class RelayModule {},
+      imports: [
+        metricsModule(job),
+        ClientsModule.register([{ name: 'RELAY', ...kafkaClient('kcp-relay') }]),
+      ],
+      controllers: [Relay],
+    });
     const metrics = app.get(MetricsManager);
 
     await waitFor(() => (metrics.messagesConsumed(RELAY_IN) >= K ? true : undefined), {

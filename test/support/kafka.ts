@@ -1,5 +1,8 @@
 // Helpers for tests that talk to the real Kafka broker started by `bash scripts/kafka.sh up`.
 import { randomBytes } from 'node:crypto';
+import type { DynamicModule, INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { Kafka, logLevel, Partitioners, type Admin, type RecordMetadata } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { findSample } from './stack';
@@ -198,4 +201,31 @@ export async function registrySample(
   labels: Record<string, string> = {},
 ): Promise<number | undefined> {
   return findSample(parseTextFormat(await registry.metrics()), name, labels);
+}
+
+/**
+ * A Nest Kafka microservice of `module` on the test broker, listening: client `clientId`, consumer
+ * group `groupId`, reading from the start. The caller closes it.
+ */
+export async function listenKafkaMicroservice(
+  module: DynamicModule,
+  clientId: string,
+  groupId: string,
+): Promise<INestMicroservice> {
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(module, {
+    transport: Transport.KAFKA,
+    options: {
+      client: { clientId, brokers: [KAFKA_BROKER], logLevel: logLevel.ERROR },
+      consumer: { groupId, maxWaitTimeInMs: 200 },
+      subscribe: { fromBeginning: true },
+    },
+    logger: ['error', 'warn'],
+  });
+  try {
+    await app.listen();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  return app;
 }
