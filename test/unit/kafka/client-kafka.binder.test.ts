@@ -205,6 +205,26 @@ describe('ClientKafkaBinder', () => {
     ]);
   });
 
+  it('names a client it cannot count in a warning and leaves it alone', async () => {
+    const odd = ClientProxyFactory.create(KAFKA) as ClientKafka;
+    // As a ClientKafka without the hook the counting relies on would be.
+    Object.defineProperty(odd, 'registerProducerEventListeners', { value: undefined });
+    @Module({
+      imports: [NubiumMetricsModule.forRoot({ job: 'pod-1', app: 'orders', pushEnabled: false })],
+      providers: [{ provide: 'ODD', useValue: odd }],
+    })
+    class OddModule {}
+    const { logger } = await boot(OddModule);
+
+    expect(
+      logger.lines.filter((l) => l.message.includes('ClientKafka')).map((l) => l.level),
+    ).toEqual(['warn']);
+    expect(logger.text()).toContain('ClientKafka "ODD" is not counted');
+    expect(Object.getOwnPropertyDescriptor(odd, 'registerProducerEventListeners')?.value).toBe(
+      undefined,
+    );
+  });
+
   it('puts every client and producer back as it was on shutdown, so later sends count nothing', async () => {
     const { app, metrics } = await boot(clientsModule());
     const { client: orders, producers } = client(app, 'REGISTERED');
