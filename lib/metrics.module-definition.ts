@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { countingProviders } from './kafka/kafka-counting.providers';
+import { countingProviders, producedClientsProviders } from './kafka/kafka-counting.providers';
 import type { MetricsModuleOptions } from './metrics.options';
 
 /** Extras of `forRoot` / `forRootAsync` beside the options themselves. */
@@ -8,6 +8,11 @@ export interface MetricsModuleExtras {
   isGlobal?: boolean;
   /** Count `messages_consumed` in every Kafka handler of the Nest Kafka transport. Default true. */
   countKafkaConsumed?: boolean;
+  /**
+   * Count `messages_produced` for every message a `ClientKafka` provider of the app sends
+   * (`emit`, `send`, `emitBatch`), when the broker acknowledges it. Default true.
+   */
+  countKafkaProduced?: boolean;
   /** Register {@link MetricsErrorsFilter} as a global filter counting `messages_errors`. Default true. */
   errorFilter?: boolean;
 }
@@ -20,13 +25,14 @@ export const {
 } = new ConfigurableModuleBuilder<MetricsModuleOptions>({ moduleName: 'NubiumMetrics' })
   .setClassMethodName('forRoot')
   .setExtras<MetricsModuleExtras>(
-    { isGlobal: true, countKafkaConsumed: true, errorFilter: true },
+    { isGlobal: true, countKafkaConsumed: true, countKafkaProduced: true, errorFilter: true },
     (definition, extras) => ({
       ...definition,
       global: extras.isGlobal,
       providers: [
         ...(definition.providers ?? []),
         ...countingProviders(extras.countKafkaConsumed !== false, extras.errorFilter !== false),
+        ...producedClientsProviders(extras.countKafkaProduced !== false),
       ],
     }),
   )
