@@ -84,8 +84,41 @@ export const labelOverflow = (metric: string, label: string, cap: number): strin
 export const rejectedCount = (metric: string, n: unknown): string =>
   `${metric}: ignored an increment of ${typeof n === 'string' ? JSON.stringify(n) : String(n)} (must be a finite number >= 0; further bad increments are ignored silently)`;
 
-export const dnsFailed = (name: string, reason: string, kept: number): string =>
-  `cannot resolve metrics cache "${name}": ${reason}; ${kept ? `pushing to the ${kept} last known pod(s)` : 'no known pods, nothing pushed this cycle'}`;
+/**
+ * The resolver a DNS failure names, and the option that sets it: the servers of `dnsServers`
+ * (or its env var), or the system resolver's name servers when neither is set.
+ */
+export const dnsResolver = (
+  servers: readonly string[],
+  system: boolean,
+  fromEnv: boolean,
+): string =>
+  system
+    ? `the system resolver (${servers.join(', ') || 'no name server found'}); option dnsServers or env METRICS_DNS_SERVERS sets the servers to ask instead`
+    : `${servers.join(', ')}, set by ${fromEnv ? 'env METRICS_DNS_SERVERS' : 'option dnsServers'}`;
+
+const keptPods = (kept: number): string =>
+  kept ? `pushing to the ${kept} last known pod(s)` : 'no known pods, nothing pushed this cycle';
+
+/** How long a failure has lasted, for the reminders logged while it lasts. */
+const lasting = (cycles: number, since: Date): string =>
+  `${cycles} more push cycle(s) failed since the last warning, failing since ${since.toISOString()}`;
+
+export const dnsFailed = (name: string, reason: string, kept: number, resolver: string): string =>
+  `cannot resolve metrics cache "${name}": ${reason}; ${keptPods(kept)}. Asked ${resolver}`;
+
+export const dnsStillFailing = (
+  name: string,
+  reason: string,
+  kept: number,
+  resolver: string,
+  cycles: number,
+  since: Date,
+): string =>
+  `still cannot resolve metrics cache "${name}": ${reason}; ${lasting(cycles, since)}; ${keptPods(kept)}. Asked ${resolver}`;
+
+export const dnsRecovered = (name: string, cycles: number, targets: readonly string[]): string =>
+  `metrics cache "${name}" resolves again after ${cycles} failed push cycle(s): ${targets.length} pod(s): ${targets.join(', ') || '(none)'}`;
 
 export const targetsChanged = (name: string, targets: readonly string[]): string =>
   `metrics cache "${name}" resolves to ${targets.length} pod(s): ${targets.join(', ') || '(none)'}`;
@@ -93,8 +126,16 @@ export const targetsChanged = (name: string, targets: readonly string[]): string
 export const pushFailed = (target: string, reason: string): string =>
   `push to metrics cache pod ${target} failed: ${reason}`;
 
-export const pushRecovered = (target: string): string =>
-  `push to metrics cache pod ${target} works again`;
+export const pushStillFailing = (
+  target: string,
+  reason: string,
+  cycles: number,
+  since: Date,
+): string =>
+  `push to metrics cache pod ${target} still fails: ${reason}; ${lasting(cycles, since)}`;
+
+export const pushRecovered = (target: string, cycles: number): string =>
+  `push to metrics cache pod ${target} works again after ${cycles} failed push cycle(s)`;
 
 export const cycleSkipped = (rateSeconds: number): string =>
   `previous push cycle still running after ${rateSeconds}s; this cycle is skipped`;
