@@ -1,5 +1,6 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
 import { countingProviders, producedClientsProviders } from './kafka/kafka-counting.providers';
+import { METRICS_MODULE_EXTRAS } from './metrics.constants';
 import type { MetricsModuleOptions } from './metrics.options';
 
 /** Extras of `forRoot` / `forRootAsync` beside the options themselves. */
@@ -17,6 +18,12 @@ export interface MetricsModuleExtras {
   errorFilter?: boolean;
 }
 
+/**
+ * Injection token of `true` when the options come from a `forRootAsync` factory (`useFactory`,
+ * `useClass` or `useExisting`), `false` for `forRoot`: option messages name where a value came from.
+ */
+export const METRICS_OPTIONS_FROM_FACTORY = Symbol('NUBIUM_METRICS_OPTIONS_FROM_FACTORY');
+
 export const {
   ConfigurableModuleClass: ConfigurableMetricsModule,
   MODULE_OPTIONS_TOKEN: METRICS_MODULE_OPTIONS,
@@ -25,15 +32,27 @@ export const {
 } = new ConfigurableModuleBuilder<MetricsModuleOptions>({ moduleName: 'NubiumMetrics' })
   .setClassMethodName('forRoot')
   .setExtras<MetricsModuleExtras>(
-    { isGlobal: true, countKafkaConsumed: true, countKafkaProduced: true, errorFilter: true },
+    METRICS_MODULE_EXTRAS satisfies Required<MetricsModuleExtras>,
     (definition, extras) => ({
       ...definition,
       global: extras.isGlobal,
       providers: [
         ...(definition.providers ?? []),
+        optionsFromFactory(definition.providers ?? []),
         ...countingProviders(extras.countKafkaConsumed !== false, extras.errorFilter !== false),
         ...producedClientsProviders(extras.countKafkaProduced !== false),
       ],
     }),
   )
   .build();
+
+/** forRoot provides the options as a value; every form of forRootAsync, by a factory. */
+function optionsFromFactory(providers: readonly Provider[]): Provider {
+  const options = providers.find(
+    (p) => typeof p === 'object' && 'provide' in p && p.provide === METRICS_MODULE_OPTIONS,
+  );
+  return {
+    provide: METRICS_OPTIONS_FROM_FACTORY,
+    useValue: options !== undefined && 'useFactory' in options,
+  };
+}

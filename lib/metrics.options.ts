@@ -11,13 +11,15 @@ import { MetricsOptionsError } from './errors/metrics-options.error';
 import { resolveProcessingTime, type ProcessingTimeOption } from './kafka/processing-time.option';
 import * as messages from './metrics.messages';
 import { fail, type At, type Env, type Scope } from './options/option-scope';
-import { resolveAuth, resolveDnsServers, resolveTls } from './options/push-target-options';
+import { parseDnsServers, resolveAuth, resolveTls } from './options/push-target-options';
 import {
   resolveDefaultMetrics,
   resolveGroupingLabels,
   resolveMetricNames,
   resolveMetricsEndpoint,
 } from './options/structured-options';
+import { findUnknownOptions, type UnknownOption } from './options/unknown-options';
+import { METRICS_MODULE_EXTRAS } from './metrics.constants';
 
 // The types and the error live in interfaces/ and errors/; re-exported for existing imports.
 export { MetricsOptionsError } from './errors/metrics-options.error';
@@ -143,6 +145,10 @@ function choice<T extends string>(allowed: readonly T[], fallback: Computed<T>):
   };
 }
 
+function dnsServerList(env: string): ScalarSpec<readonly string[] | undefined> {
+  return { env, parse: parseDnsServers, fallback: () => undefined };
+}
+
 function structured<I, T>(resolve: (given: I, scope: Scope) => T): StructuredSpec<T> {
   return { resolve };
 }
@@ -160,7 +166,7 @@ function checkPushTarget(pushEnabled: boolean, at: At, scope: Scope): void {
     throw new MetricsOptionsError(
       'serviceName',
       SPECS.serviceName.env,
-      messages.requiredWhenPushing(messages.optionOrigin(at.envVar, at.source)),
+      messages.requiredWhenPushing(messages.optionOrigin(at.envVar, at.source, at.fromFactory)),
     );
   }
 }
@@ -191,7 +197,7 @@ const SPECS = {
   // Unused (pushes go to every pod's podPort), but validated: deployments of the original set it.
   servicePort: port('METRICS_SERVICE_PORT', undefined),
   podPort: port('METRICS_POD_PORT', 9091),
-  dnsServers: structured(resolveDnsServers),
+  dnsServers: dnsServerList('METRICS_DNS_SERVERS'),
   dnsTimeoutMs: integer({ default: 2000, min: 1, max: 60_000 }),
   metricType: choice<MetricType>(['gauge', 'counter'], 'gauge'),
   metricNames: structured(resolveMetricNames),
@@ -208,6 +214,8 @@ const SPECS = {
   processingTime: structured((given: ProcessingTimeOption | undefined) =>
     resolveProcessingTime(given),
   ),
+  // A warning keeps apps booting across versions that add or drop an option; strict is for CI.
+  strictOptions: flag({ env: 'METRICS_STRICT_OPTIONS', default: false }),
 } satisfies { readonly [K in keyof MetricsModuleOptions]-?: OptionSpec<unknown> };
 
 type Specs = typeof SPECS;
@@ -222,12 +230,16 @@ export type ResolvedMetricsOptions = { readonly [K in keyof Specs]: SpecValue<Sp
 
 /**
  * Applies env defaults to `options` and validates every value once, at start-up.
- * Throws {@link MetricsOptionsError} naming the option, its env var and where the value came from.
+ * Throws {@link MetricsOptionsError} naming the option, its env var and where the value came from;
+ * with `strictOptions`, also for a key the module does not read.
+ *
+ * @param fromFactory - the options were returned by a `forRootAsync` factory: messages say so.
  */
 export function resolveMetricsOptions(
   options: MetricsModuleOptions = {},
   env: Env = process.env,
   clusterWorkerId: number | undefined = cluster.worker?.id,
+  fromFactory = false,
 ): ResolvedMetricsOptions {
   const values: Record<string, unknown> = { clusterWorkerId };
   const scope = values as unknown as Scope;
@@ -236,12 +248,16 @@ export function resolveMetricsOptions(
     const given: unknown = options[option as keyof MetricsModuleOptions];
     if ('resolve' in spec) {
       sources[option] = given === undefined ? 'default' : 'code';
-      values[option] = spec.resolve(given as never, scope);
+      try {
+        values[option] = spec.resolve(given as never, scope);
+      } catch (error) {
+        throw fromFactory && given !== undefined ? returnedByFactory(error) : error;
+      }
       continue;
     }
     const fromEnv = spec.env === undefined ? undefined : env[spec.env];
     const source = isSet(given) ? 'code' : isSet(fromEnv) ? 'env' : 'default';
-    const at: At = { option, envVar: spec.env, source };
+    const at: At = { option, envVar: spec.env, source, fromFactory };
     values[option] =
       source === 'default'
         ? spec.fallback(at, scope)
@@ -249,7 +265,48 @@ export function resolveMetricsOptions(
     sources[option] = source;
   }
   delete values.clusterWorkerId;
-  return { ...values, sources } as unknown as ResolvedMetricsOptions;
+  const resolved = { ...values, sources } as unknown as ResolvedMetricsOptions;
+  const [unknown, ...others] = unknownOptions(options, resolved);
+  if (resolved.strictOptions && unknown !== undefined) {
+    throw new MetricsOptionsError(
+      unknown.key,
+      undefined,
+      messages.unknownOptionRefused(
+        messages.unknownOption(unknown.closest, unknown.extra === true),
+        others.map((o) => o.key),
+      ),
+      'code',
+      fromFactory,
+    );
+  }
+  return resolved;
+}
+
+/**
+ * The keys of `options` that the module does not read (nested keys of object options included),
+ * each with the option it most likely meant; the module warns of each at start-up.
+ */
+export function unknownOptions(
+  options: MetricsModuleOptions,
+  resolved: ResolvedMetricsOptions,
+): UnknownOption[] {
+  return findUnknownOptions(options, resolved, KNOWN);
+}
+
+const KNOWN = {
+  options: Object.keys(SPECS),
+  envVars: new Map(
+    Object.entries(SPECS).flatMap(([option, spec]: [string, OptionSpec<unknown>]) =>
+      'env' in spec && spec.env !== undefined ? [[spec.env, option] as const] : [],
+    ),
+  ),
+  extras: Object.keys(METRICS_MODULE_EXTRAS),
+};
+
+/** An error of an object option returned by the factory, worded as such. */
+function returnedByFactory(error: unknown): unknown {
+  if (!(error instanceof MetricsOptionsError) || error.fromFactory) return error;
+  return new MetricsOptionsError(error.option, error.envVar, error.reason, 'code', true);
 }
 
 function isSet(value: unknown): boolean {

@@ -5,8 +5,9 @@ import type { PushAuth, PushTlsOptions } from './push-auth.interface';
 export type MetricType = 'gauge' | 'counter';
 
 /**
- * Where a resolved option's value came from: given in `code` (`forRoot` / `forRootAsync`), read
- * from its `env` var, or its `default` (also the source of a required value that was not set).
+ * Where a resolved option's value came from: given in `code` (to `forRoot`, or returned by the
+ * `forRootAsync` factory; error messages tell the two apart), read from its `env` var, or its
+ * `default` (also the source of a required value that was not set).
  */
 export type OptionSource = 'code' | 'env' | 'default';
 
@@ -57,8 +58,11 @@ export interface MetricsModuleOptions {
   servicePort?: number | string;
   /** Port every cache pod's Pushgateway listens on. Env `METRICS_POD_PORT`, default 9091. */
   podPort?: number | string;
-  /** DNS servers to ask (`'10.0.0.10'`, `'127.0.0.1:5353'`, `'[::1]:53'`). Default: the system resolver. */
-  dnsServers?: string[];
+  /**
+   * DNS servers to ask (`'10.0.0.10'`, `'127.0.0.1:5353'`, `'[::1]:53'`), as an array or one
+   * comma-separated string. Env `METRICS_DNS_SERVERS` (comma-separated). Default: the system resolver.
+   */
+  dnsServers?: readonly string[] | string;
   /** Timeout of one DNS resolution, in ms. Default 2000. */
   dnsTimeoutMs?: number | string;
   /** Timeout of one push to one pod, in ms. Default 5000, at most the push interval. */
@@ -104,4 +108,10 @@ export interface MetricsModuleOptions {
    * 10 s, or `{ buckets }` (1 to 50 increasing upper bounds, in seconds). Default off.
    */
   processingTime?: boolean | { buckets?: readonly number[] };
+  /**
+   * Fail start-up on a key the module does not read (a typo such as `pushRateSecond`, an option
+   * of another version), instead of the default warning. Env `METRICS_STRICT_OPTIONS`, default
+   * false: a warning keeps an app booting across library versions; strict suits CI.
+   */
+  strictOptions?: boolean | string;
 }

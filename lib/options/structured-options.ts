@@ -11,7 +11,12 @@ import { codeAt, fail, type Scope } from './option-scope';
 export function resolveMetricNames(
   names: MetricsModuleOptions['metricNames'],
 ): StandardMetricNames {
-  const resolved = { ...DEFAULT_METRIC_NAMES, ...names };
+  // The three names only: a misspelt key is reported as unknown, not counted as a fourth name.
+  const resolved: StandardMetricNames = {
+    consumed: names?.consumed ?? DEFAULT_METRIC_NAMES.consumed,
+    produced: names?.produced ?? DEFAULT_METRIC_NAMES.produced,
+    errors: names?.errors ?? DEFAULT_METRIC_NAMES.errors,
+  };
   for (const [key, name] of Object.entries(resolved)) {
     if (typeof name !== 'string' || !validateMetricName(name)) {
       fail(codeAt(`metricNames.${key}`), messages.notAMetricName(name));
