@@ -4,6 +4,9 @@ import { MetricsManager } from '../../../lib/manager/metrics.manager';
 import { resolveMetricsOptions } from '../../../lib/metrics.options';
 import { serialiseRegistry } from '../../../lib/pusher/serialise-registry';
 
+// scripts/prom-client-range.sh runs this file against the oldest prom-client of the peer range too.
+const askedVersion = process.env.NUBIUM_TEST_PROM_CLIENT_VERSION;
+
 function registryWithEveryKind(): Registry {
   const registry = new Registry();
   const options = resolveMetricsOptions(
@@ -90,6 +93,17 @@ function registryWithAppMetrics(series: number): Registry {
 }
 
 describe('serialiseRegistry', () => {
+  it(
+    askedVersion
+      ? `runs against prom-client ${askedVersion}, as asked`
+      : 'runs against a prom-client of the peer range ^15.0.0',
+    async () => {
+      const { version } = await import('prom-client/package.json');
+      if (askedVersion) expect(version).toBe(askedVersion);
+      else expect(version).toMatch(/^15\.\d+\.\d+$/);
+    },
+  );
+
   it('returns exactly the bytes registry.metrics() returns, metrics split into slices included', async () => {
     const registry = registryWithEveryKind();
     const expected = await registry.metrics();
