@@ -1,8 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from 'prom-client';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
 import { resolveMetricsOptions } from '../../../lib/metrics.options';
 import { serialiseRegistry } from '../../../lib/pusher/serialise-registry';
+import { labelsOf, MODULE_LABELS } from '../../support/registry-slices';
 
 // scripts/prom-client-range.sh runs this file against the oldest prom-client of the peer range too.
 const askedVersion = process.env.NUBIUM_TEST_PROM_CLIENT_VERSION;
@@ -44,16 +46,8 @@ function registryWithEveryKind(): Registry {
   return registry;
 }
 
-const MODULE_LABELS = ['app', 'job', 'topic'];
-const labelsOf = (i: number) => ({
-  app: 'orders',
-  job: 'pod-1',
-  topic: `orders.events.v1-part-${i}`,
-});
-
 /** An app's own metrics of every standard class, each with many series, labelled like the module's. */
-function registryWithAppMetrics(series: number): Registry {
-  const registry = new Registry();
+function registryWithAppMetrics(series: number, registry = new Registry()): Registry {
   const gauge = new Gauge({
     name: 'app_lag',
     help: 'lag',
@@ -289,5 +283,140 @@ describe('serialiseRegistry', () => {
     registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
     new Counter({ name: 'om_things', help: 'h', registers: [registry] }).inc();
     expect(await serialiseRegistry(registry)).toBe(await registry.metrics());
+  });
+
+  describe('on a prom-client whose internals it does not know', () => {
+    let warn: MockInstance<Logger['warn']>;
+    beforeEach(() => {
+      warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    });
+    afterEach(() => vi.restoreAllMocks());
+
+    /** An app's gauge with a collect callback, first in its registry, and how often it ran. */
+    function registryCollecting(): { registry: Registry; calls: { collect: number } } {
+      const registry = new Registry();
+      const calls = { collect: 0 };
+      new Gauge({
+        name: 'app_polled',
+        help: 'set by collect',
+        registers: [registry],
+        collect() {
+          calls.collect++;
+          this.set(calls.collect);
+        },
+      });
+      registryWithAppMetrics(600, registry);
+      return { registry, calls };
+    }
+
+    it('writes registry.metrics() with one warning when a standard class keeps no hashMap, running each collect callback once', async () => {
+      const { registry, calls } = registryCollecting();
+      const expected = await registry.metrics();
+      // A prom-client that keeps a gauge's series under another name: get() still reads them.
+      const gauge = registry.getSingleMetric('app_lag') as unknown as { hashMap?: object };
+      const series = gauge.hashMap;
+      delete gauge.hashMap;
+      const get = Gauge.prototype.get;
+      vi.spyOn(Gauge.prototype, 'get').mockImplementation(function (this: Gauge) {
+        const moved = !Object.hasOwn(this, 'hashMap');
+        return get.call(
+          moved ? (Object.create(this, { hashMap: { value: series } }) as Gauge) : this,
+        );
+      });
+      expect(await serialiseRegistry(registry, 100)).toBe(
+        expected.replace('app_polled 1', 'app_polled 2'),
+      );
+      expect(calls.collect).toBe(2);
+      expect(await serialiseRegistry(registry, 100)).toBe(
+        expected.replace('app_polled 1', 'app_polled 3'),
+      );
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0]).toEqual([
+        expect.stringMatching(
+          /^cannot serialise the registry in slices \(app_lag has no label hash \(hashMap\) of prom-client 15\), so this push falls back to prom-client's registry\.metrics\(\)/,
+        ),
+      ]);
+    });
+
+    it('writes registry.metrics() with one warning when the label hash is of another shape', async () => {
+      const registry = registryWithAppMetrics(600);
+      const expected = await registry.metrics();
+      // A prom-client that keeps a counter's series in a Map.
+      const counter = registry.getSingleMetric('app_handled') as unknown as { hashMap: object };
+      counter.hashMap = new Map(Object.entries(counter.hashMap));
+      const get = Counter.prototype.get;
+      vi.spyOn(Counter.prototype, 'get').mockImplementation(function (this: Counter) {
+        const hash = (this as unknown as { hashMap: object }).hashMap;
+        if (!(hash instanceof Map)) return get.call(this);
+        return get.call(
+          Object.create(this, { hashMap: { value: Object.fromEntries(hash) } }) as Counter,
+        );
+      });
+      expect(await serialiseRegistry(registry, 100)).toBe(expected);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0][0]).toContain(
+        '(app_handled has no label hash (hashMap) of prom-client 15)',
+      );
+    });
+
+    it('writes registry.metrics() when a reader throws, with one warning per registry', async () => {
+      // A prom-client whose reader reads a private field throws on the serialiser's view of the
+      // metric, as a reader that no longer fits would.
+      type Readable = { getForPromString(): Promise<unknown> };
+      const read = (Histogram.prototype as unknown as Readable).getForPromString;
+      vi.spyOn(Histogram.prototype as unknown as Readable, 'getForPromString').mockImplementation(
+        function (this: Histogram) {
+          if (Object.getPrototypeOf(this) === Histogram.prototype) return read.call(this);
+          return Promise.reject(new TypeError('Cannot read private member #series from an object'));
+        },
+      );
+      const [first, second] = [registryWithAppMetrics(600), registryWithAppMetrics(700)];
+      for (const registry of [first, first, second, second])
+        expect(await serialiseRegistry(registry, 100)).toBe(await registry.metrics());
+      expect(warn).toHaveBeenCalledTimes(2);
+      expect(warn.mock.calls[0][0]).toContain(
+        '(Cannot read private member #series from an object)',
+      );
+    });
+
+    it.each([
+      ['a collect callback that throws', 'sync'],
+      ['a collect callback that rejects', 'async'],
+      ['a get() of its own that rejects', 'get'],
+    ] as const)(
+      "fails with the error of the app's own code, %s, as registry.metrics() does, and warns of nothing",
+      async (_case, kind) => {
+        const registry = registryWithAppMetrics(600);
+        const failure = new Error('the app cannot collect');
+        let calls = 0;
+        class BrokenGauge extends Gauge {
+          override get() {
+            calls++;
+            return Promise.reject(failure);
+          }
+        }
+        const config = { name: 'app_broken', help: 'broken', registers: [registry] };
+        if (kind === 'get') new BrokenGauge(config);
+        else
+          new Gauge({
+            ...config,
+            collect:
+              kind === 'sync'
+                ? () => {
+                    calls++;
+                    throw failure;
+                  }
+                : () => {
+                    calls++;
+                    return Promise.reject(failure);
+                  },
+          });
+        await expect(serialiseRegistry(registry, 100)).rejects.toBe(failure);
+        await expect(registry.metrics()).rejects.toBe(failure);
+        // Once each: the failure is not answered by a second collection.
+        expect(calls).toBe(2);
+        expect(warn).not.toHaveBeenCalled();
+      },
+    );
   });
 });
