@@ -1,5 +1,6 @@
-// Helpers for the serialiser's tests: label sets like the module's, and hooks into a metric's
-// label hash that see which slice of it is read in which turn of the event loop.
+// Helpers for the serialiser's tests: an app's own metrics labelled like the module's, and hooks
+// into a metric's label hash that see which slice of it is read in which turn of the event loop.
+import { Counter, Gauge, Histogram, Summary, type Registry } from 'prom-client';
 
 /** Label names of the module's standard metrics, for an app's own metrics labelled alike. */
 export const MODULE_LABELS = ['app', 'job', 'topic'];
@@ -10,6 +11,27 @@ export const labelsOf = (i: number) => ({
   job: 'pod-1',
   topic: `orders.events.v1-part-${i}`,
 });
+
+/** An app's own metric of each standard class, labelled like the module's, empty, in `registry`. */
+export function appMetricsIn(registry: Registry) {
+  const labelled = { labelNames: MODULE_LABELS, registers: [registry] };
+  return {
+    gauge: new Gauge({ name: 'app_lag', help: 'lag', ...labelled }),
+    counter: new Counter({ name: 'app_handled', help: 'handled', ...labelled }),
+    histogram: new Histogram({
+      name: 'app_handle_seconds',
+      help: 'time',
+      buckets: [0.001, 0.01, 0.1, 1],
+      ...labelled,
+    }),
+    summary: new Summary({
+      name: 'app_batch_size',
+      help: 'sizes',
+      percentiles: [0.5, 0.9, 0.99],
+      ...labelled,
+    }),
+  };
+}
 
 type WithHash = { hashMap: Record<string, unknown> };
 

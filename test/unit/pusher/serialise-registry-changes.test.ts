@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { serialiseRegistry } from '../../../lib/pusher/serialise-registry';
-import { betweenSlices, labelsOf, MODULE_LABELS } from '../../support/registry-slices';
+import { appMetricsIn, betweenSlices, labelsOf } from '../../support/registry-slices';
 
 // The app keeps running while a push is serialised a slice at a time: what it changes between two
 // slices. Each case is compared with a twin registry that was given the outcome directly.
@@ -11,28 +11,15 @@ const SERIES = 1000;
 // 100 lines a slice: 100 gauge series, 14 histogram series (7 lines each).
 const SLICE = 100;
 
-/** A gauge and a histogram of SERIES series each, and a counter after them, in a registry of their own. */
+/** An app's own metrics, the gauge and the histogram with SERIES series each, in a registry of their own. */
 function appMetrics() {
   const registry = new Registry();
-  const gauge = new Gauge({
-    name: 'app_lag',
-    help: 'lag',
-    labelNames: MODULE_LABELS,
-    registers: [registry],
-  });
-  const histogram = new Histogram({
-    name: 'app_handle_seconds',
-    help: 'time',
-    labelNames: MODULE_LABELS,
-    buckets: [0.001, 0.01, 0.1, 1],
-    registers: [registry],
-  });
-  const counter = new Counter({ name: 'app_handled', help: 'handled', registers: [registry] });
+  const { gauge, histogram, counter } = appMetricsIn(registry);
   for (let i = 0; i < SERIES; i++) {
     gauge.set(labelsOf(i), i);
     histogram.observe(labelsOf(i), (i % 13) / 100);
   }
-  counter.inc(7);
+  counter.inc(labelsOf(0), 7);
   return { registry, gauge, histogram, counter };
 }
 

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
 import { resolveMetricsOptions } from '../../../lib/metrics.options';
 import { serialiseRegistry } from '../../../lib/pusher/serialise-registry';
-import { labelsOf, MODULE_LABELS, readsPerTurn } from '../../support/registry-slices';
+import { appMetricsIn, labelsOf, MODULE_LABELS, readsPerTurn } from '../../support/registry-slices';
 
 // scripts/prom-client-range.sh runs this file against the oldest prom-client of the peer range too.
 const askedVersion = process.env.NUBIUM_TEST_PROM_CLIENT_VERSION;
@@ -54,32 +54,7 @@ function registryWithEveryKind(): Registry {
 
 /** An app's own metrics of every standard class, each with many series, labelled like the module's. */
 function registryWithAppMetrics(series: number, registry = new Registry()): Registry {
-  const gauge = new Gauge({
-    name: 'app_lag',
-    help: 'lag',
-    labelNames: MODULE_LABELS,
-    registers: [registry],
-  });
-  const counter = new Counter({
-    name: 'app_handled',
-    help: 'handled',
-    labelNames: MODULE_LABELS,
-    registers: [registry],
-  });
-  const histogram = new Histogram({
-    name: 'app_handle_seconds',
-    help: 'time',
-    labelNames: MODULE_LABELS,
-    buckets: [0.001, 0.01, 0.1, 1],
-    registers: [registry],
-  });
-  const summary = new Summary({
-    name: 'app_batch_size',
-    help: 'sizes',
-    labelNames: MODULE_LABELS,
-    percentiles: [0.5, 0.9, 0.99],
-    registers: [registry],
-  });
+  const { gauge, counter, histogram, summary } = appMetricsIn(registry);
   for (let i = 0; i < series; i++) {
     gauge.set(labelsOf(i), i * 1.5 - 100);
     counter.inc(labelsOf(i), i + 1);
