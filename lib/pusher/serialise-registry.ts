@@ -45,10 +45,16 @@ const READERS: readonly (readonly [abstract new (...args: never[]) => object, st
  * serialiser runs the collect callback once as `get()` does, then has the class's own `get()` (or
  * `getForPromString()`) read a slice of the label hash at a time. Any other metric is read with
  * one `get()` and only its formatting is cut up.
+ *
+ * `labels`, when given, are set on every series, replacing a label of the same name, as the
+ * Pushgateway sets a group's grouping labels on what it serves: the pull side serves this pod's
+ * series with the labels they have in the cache. (A registry in another format than Prometheus
+ * text is written by prom-client in one go, without them.)
  */
 export async function serialiseRegistry(
   registry: Registry,
   seriesPerSlice = SERIES_PER_SLICE,
+  labels?: Readonly<Record<string, string>>,
 ): Promise<string> {
   const formatter = registry as unknown as Partial<Formatter>;
   if (
@@ -58,7 +64,9 @@ export async function serialiseRegistry(
     return registry.metrics();
   }
   const format = (data: MetricData): Promise<string> =>
-    (formatter as Formatter).getMetricsAsString({ get: () => Promise.resolve(data) });
+    (formatter as Formatter).getMetricsAsString({
+      get: () => Promise.resolve(labels ? withLabels(data, labels) : data),
+    });
   const out: string[] = [];
   for (const metric of registry.getMetricsAsArray() as unknown as Collectable[]) {
     await yieldToEventLoop();
@@ -83,6 +91,29 @@ export async function serialiseRegistry(
   const text = out.join('');
   await yieldToEventLoop();
   return text;
+}
+
+/** One value as prom-client writes it: a histogram's labels shared by its bucket lines apart. */
+type Value = MetricData['values'][number] & { sharedLabels?: Record<string, string | number> };
+
+/**
+ * `data` with `labels` set on every value. prom-client writes a value's `sharedLabels` (a
+ * histogram series' own labels, one object for all its lines) in place of its `labels` of the
+ * same name, so they go there when it has them, merged once per object.
+ */
+function withLabels(data: MetricData, labels: Readonly<Record<string, string>>): MetricData {
+  const merged = new Map<object, Record<string, string | number>>();
+  const values = (data.values as Value[]).map((value): Value => {
+    const shared = value.sharedLabels;
+    if (shared === undefined) return { ...value, labels: { ...value.labels, ...labels } };
+    let sharedLabels = merged.get(shared);
+    if (sharedLabels === undefined) {
+      sharedLabels = { ...shared, ...labels };
+      merged.set(shared, sharedLabels);
+    }
+    return { ...value, sharedLabels };
+  });
+  return { ...data, values };
 }
 
 /** Offset of the first line after the HELP and TYPE lines. */
