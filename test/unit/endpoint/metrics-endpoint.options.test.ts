@@ -48,15 +48,18 @@ describe('metricsEndpoint option', () => {
     const resolve = (metricsEndpoint: MetricsModuleOptions['metricsEndpoint'], env = {}) =>
       resolveMetricsOptions({ ...base, metricsEndpoint }, env);
 
-    it('serves /metrics on all interfaces of the port given in code', () => {
-      const options = resolve({ port: 9464 });
+    it.each([
+      ['given in code', { port: 9464 }, {}, 'code'],
+      ['METRICS_ENDPOINT_PORT alone', undefined, { METRICS_ENDPOINT_PORT: '9464' }, 'env'],
+    ] as const)('serves /metrics on all interfaces of the port %s', (_, value, env, source) => {
+      const options = resolve(value, env);
       expect(options.metricsEndpoint).toEqual({
         path: '/metrics',
         port: 9464,
         host: undefined,
-        portSource: 'code',
+        portSource: source,
       });
-      expect(options.sources.metricsEndpoint).toBe('code');
+      expect(options.sources.metricsEndpoint).toBe(source);
     });
 
     it('keeps a given host and path, and takes the port as a string as the env var would give it', () => {
@@ -69,17 +72,6 @@ describe('metricsEndpoint option', () => {
         portSource: 'code',
       });
       expect(resolve({ port: 9464, host: '::' }).metricsEndpoint).toMatchObject({ host: '::' });
-    });
-
-    it('is turned on by METRICS_ENDPOINT_PORT alone, at /metrics', () => {
-      const options = resolve(undefined, { METRICS_ENDPOINT_PORT: '9464' });
-      expect(options.metricsEndpoint).toEqual({
-        path: '/metrics',
-        port: 9464,
-        host: undefined,
-        portSource: 'env',
-      });
-      expect(options.sources.metricsEndpoint).toBe('env');
     });
 
     it('moves true and { path } onto the port of METRICS_ENDPOINT_PORT, and the port in code wins over it', () => {
