@@ -68,7 +68,7 @@ export const reservedLabel = 'is a label the module already sets';
 export const notALabelValue = (value: unknown): string =>
   `must be a non-empty string, got ${shown(value)}`;
 export const notAnEndpoint = (value: unknown): string =>
-  `must be true, false or { path }, got ${shown(value)}`;
+  `must be true, false, { path } or { port, host?, path? }, got ${shown(value)}`;
 export const notAPath = (value: unknown): string =>
   `must be a plain path starting with "/", got ${shown(value)}`;
 export const notDefaultMetrics = (value: unknown): string =>

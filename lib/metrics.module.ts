@@ -2,6 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Registry } from 'prom-client';
+import { MetricsPortServer } from './endpoint/metrics-port.server';
 import { MetricsEndpoint } from './endpoint/metrics.endpoint';
 import { registerDefaultMetrics } from './manager/default-metrics';
 import { MetricsManager } from './manager/metrics.manager';
@@ -56,6 +57,7 @@ import { MetricsPusher } from './pusher/metrics.pusher';
     MetricsManager,
     MetricsPusher,
     MetricsEndpoint,
+    MetricsPortServer,
   ],
   exports: [MetricsManager, MetricsPusher, METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS],
 })

@@ -42,9 +42,13 @@ interface ScalarSpec<T> {
   readonly fallback: (at: At, scope: Scope) => T;
 }
 
-/** An object-valued option, given in code only: `resolve` gets it as given, `undefined` included. */
+/**
+ * An object-valued option, given in code: `resolve` gets it as given, `undefined` included, and
+ * the env for a field with an env var of its own (`env`, e.g. `metricsEndpoint.port`).
+ */
 interface StructuredSpec<T> {
-  readonly resolve: (given: never, scope: Scope) => T;
+  readonly env?: string;
+  readonly resolve: (given: never, scope: Scope, env: Env) => T;
 }
 
 type OptionSpec<T> = ScalarSpec<T> | StructuredSpec<T>;
@@ -149,8 +153,11 @@ function dnsServerList(env: string): ScalarSpec<readonly string[] | undefined> {
   return { env, parse: parseDnsServers, fallback: () => undefined };
 }
 
-function structured<I, T>(resolve: (given: I, scope: Scope) => T): StructuredSpec<T> {
-  return { resolve };
+function structured<I, T>(
+  resolve: (given: I, scope: Scope, env: Env) => T,
+  env?: string,
+): StructuredSpec<T> {
+  return { resolve, env };
 }
 
 const DNS_NAME =
@@ -170,6 +177,9 @@ function checkPushTarget(pushEnabled: boolean, at: At, scope: Scope): void {
     );
   }
 }
+
+// The metrics port: a field of metricsEndpoint, with an env var and the port rules of its own.
+const ENDPOINT_PORT = port('METRICS_ENDPOINT_PORT', undefined);
 
 /**
  * One spec per option: its env var, how a value is parsed, its default and bounds. In dependency
@@ -209,7 +219,13 @@ const SPECS = {
   scheme: choice(['http', 'https'] as const, (s) => (s.tls ? 'https' : 'http')),
   auth: structured(resolveAuth),
   registry: structured((registry: Registry | undefined) => registry),
-  metricsEndpoint: structured(resolveMetricsEndpoint),
+  metricsEndpoint: structured(
+    (given: MetricsModuleOptions['metricsEndpoint'], scope, env) =>
+      resolveMetricsEndpoint(given, (portGiven) =>
+        resolveScalar(ENDPOINT_PORT, 'metricsEndpoint.port', portGiven, env, scope),
+      ),
+    ENDPOINT_PORT.env,
+  ),
   defaultMetrics: structured(resolveDefaultMetrics),
   processingTime: structured((given: ProcessingTimeOption | undefined) =>
     resolveProcessingTime(given),
@@ -247,21 +263,17 @@ export function resolveMetricsOptions(
   for (const [option, spec] of Object.entries(SPECS) as [string, OptionSpec<unknown>][]) {
     const given: unknown = options[option as keyof MetricsModuleOptions];
     if ('resolve' in spec) {
-      sources[option] = given === undefined ? 'default' : 'code';
+      const fromEnv = spec.env === undefined ? undefined : env[spec.env];
+      sources[option] = given !== undefined ? 'code' : isSet(fromEnv) ? 'env' : 'default';
       try {
-        values[option] = spec.resolve(given as never, scope);
+        values[option] = spec.resolve(given as never, scope, env);
       } catch (error) {
         throw fromFactory && given !== undefined ? returnedByFactory(error) : error;
       }
       continue;
     }
-    const fromEnv = spec.env === undefined ? undefined : env[spec.env];
-    const source = isSet(given) ? 'code' : isSet(fromEnv) ? 'env' : 'default';
-    const at: At = { option, envVar: spec.env, source, fromFactory };
-    values[option] =
-      source === 'default'
-        ? spec.fallback(at, scope)
-        : spec.parse(source === 'code' ? given : fromEnv, at, scope);
+    const { value, source } = resolveScalar(spec, option, given, env, scope, fromFactory);
+    values[option] = value;
     sources[option] = source;
   }
   delete values.clusterWorkerId;
@@ -307,6 +319,25 @@ const KNOWN = {
 function returnedByFactory(error: unknown): unknown {
   if (!(error instanceof MetricsOptionsError) || error.fromFactory) return error;
   return new MetricsOptionsError(error.option, error.envVar, error.reason, 'code', true);
+}
+
+/** One scalar option (or field): the value given in code, else its env var's, else its default. */
+function resolveScalar<T>(
+  spec: ScalarSpec<T>,
+  option: string,
+  given: unknown,
+  env: Env,
+  scope: Scope,
+  fromFactory = false,
+): { value: T; source: OptionSource } {
+  const fromEnv = spec.env === undefined ? undefined : env[spec.env];
+  const source = isSet(given) ? 'code' : isSet(fromEnv) ? 'env' : 'default';
+  const at: At = { option, envVar: spec.env, source, fromFactory };
+  const value =
+    source === 'default'
+      ? spec.fallback(at, scope)
+      : spec.parse(source === 'code' ? given : fromEnv, at, scope);
+  return { value, source };
 }
 
 function isSet(value: unknown): boolean {

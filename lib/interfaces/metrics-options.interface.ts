@@ -93,10 +93,15 @@ export interface MetricsModuleOptions {
   /** Registry to put the metrics in (e.g. one shared with another module). Default: a new one. */
   registry?: Registry;
   /**
-   * Also serve the registry on the app's HTTP server (Express or Fastify) for clusters that
-   * scrape pods: `true` for `/metrics`, or `{ path }`. Default off: the cache is pushed to.
+   * Also serve the registry for clusters that scrape pods, at `path` (default `/metrics`):
+   * - `{ port }`, or env `METRICS_ENDPOINT_PORT`: on a small HTTP server of the module's own, in
+   *   any kind of app (`createMicroservice` and `createApplicationContext` included), on all
+   *   interfaces unless `host` (an IP address) is given;
+   * - `true` or `{ path }`: on the app's HTTP server (Express or Fastify), or on the port of
+   *   `METRICS_ENDPOINT_PORT` when that is set.
+   * Default off (`false` keeps it off whatever the env says): the cache is pushed to.
    */
-  metricsEndpoint?: boolean | { path?: string };
+  metricsEndpoint?: boolean | { path?: string; port?: number | string; host?: string };
   /**
    * Also collect prom-client's default process metrics (CPU, memory, event loop, GC), labelled
    * with `app` and `job` like the standard metrics: `true`, or `{ prefix }`. Default off.

@@ -67,15 +67,22 @@ const warned = new WeakSet<Registry>();
  * throws, a label hash missing or of another shape), the text comes from `registry.metrics()`
  * instead, with one warning per registry. An error of the app's own code (a collect callback)
  * rejects, as `registry.metrics()` would with the same error.
+ *
+ * `labels`, when given, are set on every series, replacing a label of the same name, as the
+ * Pushgateway sets a group's grouping labels on what it serves: the pull side serves this pod's
+ * series with the labels they have in the cache. (A registry in another format than Prometheus
+ * text is written by prom-client in one go, without them, and so is
+ * the fallback.)
  */
 export async function serialiseRegistry(
   registry: Registry,
   seriesPerSlice = SERIES_PER_SLICE,
+  labels?: Readonly<Record<string, string>>,
 ): Promise<string> {
   // An OpenMetrics registry is written whole, on purpose: its format is not cut up here.
   if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) return registry.metrics();
   try {
-    return await serialiseInSlices(registry, seriesPerSlice);
+    return await serialiseInSlices(registry, seriesPerSlice, labels);
   } catch (e) {
     if (e instanceof AppCodeError) throw e.error;
     if (!warned.has(registry)) {
@@ -86,12 +93,18 @@ export async function serialiseRegistry(
   }
 }
 
-async function serialiseInSlices(registry: Registry, seriesPerSlice: number): Promise<string> {
+async function serialiseInSlices(
+  registry: Registry,
+  seriesPerSlice: number,
+  labels: Readonly<Record<string, string>> | undefined,
+): Promise<string> {
   const formatter = registry as unknown as Partial<Formatter>;
   if (typeof formatter.getMetricsAsString !== 'function')
     throw new InternalsChanged('the registry has no getMetricsAsString()');
   const format = (data: MetricData): Promise<string> =>
-    (formatter as Formatter).getMetricsAsString({ get: () => Promise.resolve(data) });
+    (formatter as Formatter).getMetricsAsString({
+      get: () => Promise.resolve(labels ? withLabels(data, labels) : data),
+    });
   // Every reader is chosen before any collect callback runs: a registry the slices cannot read
   // falls back before the app's callbacks have run once for nothing.
   const plan = (registry.getMetricsAsArray() as unknown as Collectable[]).map(
@@ -141,6 +154,29 @@ function isLabelHash(hash: unknown): hash is Record<string, unknown> {
   if (typeof hash !== 'object' || hash === null) return false;
   const prototype: unknown = Object.getPrototypeOf(hash);
   return prototype === Object.prototype || prototype === null;
+}
+
+/** One value as prom-client writes it: a histogram's labels shared by its bucket lines apart. */
+type Value = MetricData['values'][number] & { sharedLabels?: Record<string, string | number> };
+
+/**
+ * `data` with `labels` set on every value. prom-client writes a value's `sharedLabels` (a
+ * histogram series' own labels, one object for all its lines) in place of its `labels` of the
+ * same name, so they go there when it has them, merged once per object.
+ */
+function withLabels(data: MetricData, labels: Readonly<Record<string, string>>): MetricData {
+  const merged = new Map<object, Record<string, string | number>>();
+  const values = (data.values as Value[]).map((value): Value => {
+    const shared = value.sharedLabels;
+    if (shared === undefined) return { ...value, labels: { ...value.labels, ...labels } };
+    let sharedLabels = merged.get(shared);
+    if (sharedLabels === undefined) {
+      sharedLabels = { ...shared, ...labels };
+      merged.set(shared, sharedLabels);
+    }
+    return { ...value, sharedLabels };
+  });
+  return { ...data, values };
 }
 
 /**

@@ -14,6 +14,7 @@ const slicesOf = (series: number, perSlice: number): number[] =>
   Array.from({ length: Math.ceil(series / perSlice) }, (_, i) =>
     Math.min(perSlice, series - i * perSlice),
   );
+import { parseTextFormat } from '../../support/text-format';
 
 function registryWithEveryKind(): Registry {
   const registry = new Registry();
@@ -272,6 +273,57 @@ describe('serialiseRegistry', () => {
     );
     // 1234 series, 50 a slice: 24 slices of 50 and one of 34, each in a turn of its own.
     expect(turns).toEqual([...Array<number>(24).fill(50), 34]);
+  });
+
+  describe('with labels for every series (the pull side)', () => {
+    const LABELS = { job: 'pod-9', worker: '3' };
+
+    it('writes every series of every kind with the labels added and its own kept', async () => {
+      const registry = registryWithEveryKind();
+      const plain = parseTextFormat(await serialiseRegistry(registry));
+      const labelled = parseTextFormat(await serialiseRegistry(registry, 100, LABELS));
+
+      expect(plain.length).toBeGreaterThan(2000);
+      expect(labelled).toEqual(plain.map((s) => ({ ...s, labels: { ...s.labels, ...LABELS } })));
+    });
+
+    it('replaces a label of the same name, once per line, as the Pushgateway does', async () => {
+      const registry = new Registry();
+      new Gauge({ name: 'g', help: 'h', labelNames: ['worker'], registers: [registry] }).set(
+        { worker: 'own' },
+        1,
+      );
+      const histogram = new Histogram({
+        name: 'h',
+        help: 'h',
+        labelNames: ['job', 'route'],
+        buckets: [1],
+        registers: [registry],
+      });
+      histogram.observe({ job: 'other', route: '/a' }, 0.5);
+
+      const text = await serialiseRegistry(registry, undefined, LABELS);
+
+      expect(text.split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toEqual([
+        'g{worker="3",job="pod-9"} 1',
+        'h_bucket{le="1",job="pod-9",route="/a",worker="3"} 1',
+        'h_bucket{le="+Inf",job="pod-9",route="/a",worker="3"} 1',
+        'h_sum{job="pod-9",route="/a",worker="3"} 0.5',
+        'h_count{job="pod-9",route="/a",worker="3"} 1',
+      ]);
+    });
+
+    it('escapes label values as prom-client writes its own', async () => {
+      const registry = new Registry();
+      new Counter({ name: 'c', help: 'h', registers: [registry] }).inc();
+      const hostile = 'a"b\\c\nd';
+
+      const [sample] = parseTextFormat(
+        await serialiseRegistry(registry, undefined, { job: hostile }),
+      );
+
+      expect(sample.labels).toEqual({ job: hostile });
+    });
   });
 
   it('falls back to registry.metrics() for an OpenMetrics registry', async () => {
