@@ -5,6 +5,7 @@
 // field would otherwise only show when `kubectl apply` rejects it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -27,8 +28,9 @@ interface Kustomization {
 }
 
 /**
- * The kinds deploy/ may hold, by `apiVersion/kind`, which is also the kubernetes-models module
- * of the class and of its declared interface (`I` + kind).
+ * The kinds deploy/ may hold, by `apiVersion/kind`, which is also the module of the class and of
+ * its declared interface (`I` + kind) in kubernetes-models, or in the package of a CRD's models
+ * ({@link modelPackage}).
  */
 const MODELS: Record<string, new (data: never) => unknown> = {
   'v1/Namespace': Namespace,
@@ -36,13 +38,21 @@ const MODELS: Record<string, new (data: never) => unknown> = {
   'v1/ConfigMap': ConfigMap,
   'apps/v1/Deployment': Deployment,
   'apps/v1/StatefulSet': StatefulSet,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 };
+
+/** The package of a kind's models: the Prometheus Operator's CRDs have their own. */
+function modelPackage(key: string): string {
+  return key.startsWith('monitoring.coreos.com/')
+    ? '@kubernetes-models/prometheus-operator'
+    : 'kubernetes-models';
+}
 
 /** The type checker over kubernetes-models' declarations, and the declared type of each kind. */
 function loadDeclaredTypes(): { checker: ts.TypeChecker; kinds: ts.Type } {
   const entry = resolve(__dirname, '__deploy-kinds__.ts');
   const text = `export type Kinds = {\n${Object.keys(MODELS)
-    .map((key) => `  '${key}': import('kubernetes-models/${key}').I${key.split('/').pop()};`)
+    .map((key) => `  '${key}': import('${modelPackage(key)}/${key}').I${key.split('/').pop()};`)
     .join('\n')}\n};\n`;
   const options: ts.CompilerOptions = {
     strict: true,
@@ -213,6 +223,20 @@ describe('deploy/ against the Kubernetes API schemas (offline)', () => {
       expect(validationErrors(statefulSet)).toEqual([
         'unknown field apps/v1/StatefulSet.spec.template.spec.containers[0].readinesProbe',
       ]);
+    });
+
+    it("rejects an alerting rule with a bad duration or a misspelled field, by the operator's CRD", () => {
+      const file = resolve(DEPLOY, 'prometheus/alerts.prometheusrule.yaml');
+      const [rule] = parseYamlObjects<K8sObject>(readFileSync(file, 'utf8'), file);
+      expect(validationErrors(rule)).toEqual([]);
+      const first = (rule.spec as { groups: Array<{ rules: Container[] }> }).groups[0].rules[0];
+      first.for = '2 minutes';
+      first.expression = first.expr;
+      const errors = validationErrors(rule);
+      expect(errors.join('\n')).toMatch(/groups\/0\/rules\/0\/for must match pattern/);
+      expect(errors).toContain(
+        'unknown field monitoring.coreos.com/v1/PrometheusRule.spec.groups[0].rules[0].expression',
+      );
     });
 
     it('rejects a kind it has no schema for, rather than skipping it', () => {
