@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -40,6 +41,7 @@ const MODELS: Record<string, new (data: never) => unknown> = {
   'apps/v1/Deployment': Deployment,
   'apps/v1/StatefulSet': StatefulSet,
   'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 };
 
 /** The module that declares the kind `key` (`apiVersion/kind`). */
@@ -251,6 +253,20 @@ describe('deploy/ against the Kubernetes API schemas (offline)', () => {
       expect(validationErrors(misspelled)).toEqual([
         'unknown field monitoring.coreos.com/v1/PodMonitor.spec.podMetricsEndpoints[0].honourLabels',
       ]);
+    });
+
+    it("rejects an alerting rule with a bad duration or a misspelled field, by the operator's CRD", () => {
+      const file = resolve(DEPLOY, 'prometheus/alerts.prometheusrule.yaml');
+      const [rule] = parseYamlObjects<K8sObject>(readFileSync(file, 'utf8'), file);
+      expect(validationErrors(rule)).toEqual([]);
+      const first = (rule.spec as { groups: Array<{ rules: Container[] }> }).groups[0].rules[0];
+      first.for = '2 minutes';
+      first.expression = first.expr;
+      const errors = validationErrors(rule);
+      expect(errors.join('\n')).toMatch(/groups\/0\/rules\/0\/for must match pattern/);
+      expect(errors).toContain(
+        'unknown field monitoring.coreos.com/v1/PrometheusRule.spec.groups[0].rules[0].expression',
+      );
     });
 
     it('rejects a kind it has no schema for, rather than skipping it', () => {
