@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { pinBench } from './support/pin';
 import type { Row } from './support/result';
 
-const ORDER = ['count', 'heap', 'payload', 'stall', 'push', 'http', 'nest', 'kafka'];
+const ORDER = ['count', 'heap', 'payload', 'stall', 'push', 'http', 'nest', 'emit', 'kafka'];
 const RESULT_PREFIX = 'BENCH_RESULT ';
 const ROOT = path.join(__dirname, '..', '..', '..');
 
@@ -60,8 +60,9 @@ function runCase(name: string, quick: boolean): Promise<CaseOutcome> {
   });
 }
 
-function fmt(n: number | undefined, unit = ''): string {
-  if (n === undefined || Number.isNaN(n)) return '';
+function fmt(n: number | null | undefined, unit = ''): string {
+  // A skipped row's NaN comes back from the case's JSON line as null.
+  if (n === undefined || n === null || Number.isNaN(n)) return '';
   const abs = Math.abs(n);
   const text =
     abs >= 1000 ? n.toFixed(0) : abs >= 100 ? n.toFixed(1) : abs >= 1 ? n.toFixed(2) : n.toFixed(3);
@@ -80,8 +81,8 @@ function table(rows: Row[]): string {
       : `${fmt(r.baseline, r.unit)} (${r.baselineLabel})`,
     fmt(r.ratio),
     r.target ?? '',
-    r.pass === undefined ? 'report' : r.pass ? 'PASS' : 'MISS',
-    r.note ?? '',
+    r.skipped !== undefined ? 'n/a' : r.pass === undefined ? 'report' : r.pass ? 'PASS' : 'MISS',
+    r.skipped ?? r.note ?? '',
   ]);
   const cells = [head, ...body].map((line) => line.map((c) => c.replace(/\|/g, '\\|')));
   const widths = head.map((_, i) => Math.max(3, ...cells.map((line) => line[i].length)));
@@ -148,7 +149,11 @@ async function main(): Promise<void> {
   );
   console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
   const misses = rows.filter((r) => r.pass === false).length;
-  console.log(`${rows.length} rows, ${misses} MISS, ${failed.length} case(s) failed to run`);
+  const skipped = rows.filter((r) => r.skipped !== undefined);
+  console.log(
+    `${rows.length} rows, ${misses} MISS, ${skipped.length} n/a, ${failed.length} case(s) failed to run`,
+  );
+  for (const r of skipped) console.log(`bench: ${r.case}, ${r.figure}: ${r.skipped}`);
   // A case that cannot run fails any run; a MISS fails a full run, while --quick, whose rounds
   // are too short to be read as results, only reports it.
   const fails = failed.length > 0 || (!quick && misses > 0);

@@ -11,6 +11,7 @@ const CASES: Record<string, () => Promise<{ run(ctx: CaseContext): Promise<Row[]
   push: () => import('./cases/push'),
   http: () => import('./cases/http'),
   nest: () => import('./cases/nest-kafka'),
+  emit: () => import('./cases/client-kafka'),
   kafka: () => import('./cases/kafka-consume'),
 };
 

@@ -36,3 +36,15 @@ export const SELF_METRIC_PREFIX = 'nubium_metrics_';
 
 /** The one Logger context every message of the module is logged under. */
 export const LOGGER_CONTEXT = 'NubiumMetrics';
+
+/**
+ * Defaults of the module's extras ({@link MetricsModuleExtras}), beside the options of `forRoot`.
+ * Every extra has one: Nest strips exactly these keys from `forRoot`'s options, and the unknown
+ * option check knows them by it.
+ */
+export const METRICS_MODULE_EXTRAS = {
+  isGlobal: true,
+  countKafkaConsumed: true,
+  countKafkaProduced: true,
+  errorFilter: true,
+} as const;

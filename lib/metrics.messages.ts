@@ -2,24 +2,33 @@
 import type { OptionSource } from './interfaces/metrics-options.interface';
 
 /**
- * Where an env-backed option's value came from, as messages show it: given in code, read from
- * the env var, or neither (then the env var to set). Options without an env var come from code.
+ * Where an option's value came from, as messages show it: returned by the `forRootAsync` factory,
+ * given in code (`forRoot`), read from the env var, or neither (then the env var to set).
+ * Options without an env var given to `forRoot` need no origin: they can only come from there.
  */
-export const optionOrigin = (envVar: string | undefined, source: OptionSource): string =>
-  envVar === undefined
-    ? ''
-    : source === 'code'
-      ? ' (given in code)'
-      : source === 'env'
-        ? ` (from env ${envVar})`
-        : ` (env ${envVar})`;
+export const optionOrigin = (
+  envVar: string | undefined,
+  source: OptionSource,
+  fromFactory = false,
+): string =>
+  source === 'code' && fromFactory
+    ? ' (returned by the forRootAsync factory)'
+    : envVar === undefined
+      ? ''
+      : source === 'code'
+        ? ' (given in code)'
+        : source === 'env'
+          ? ` (from env ${envVar})`
+          : ` (env ${envVar})`;
 
 export const invalidOption = (
   option: string,
   envVar: string | undefined,
   reason: string,
   source: OptionSource,
-): string => `NubiumMetricsModule: option "${option}"${optionOrigin(envVar, source)} ${reason}`;
+  fromFactory = false,
+): string =>
+  `NubiumMetricsModule: option "${option}"${optionOrigin(envVar, source, fromFactory)} ${reason}`;
 
 /** A value as an option error shows it: strings quoted, so `"70000"` (text) differs from `70000`. */
 export const shown = (value: unknown): string =>
@@ -43,7 +52,8 @@ export const notOneOf = (allowed: readonly string[], value: unknown): string =>
   `must be ${allowed.map((a) => JSON.stringify(a)).join(' or ')}, got ${shown(value)}`;
 export const notAHost = (value: string): string =>
   `must be a DNS name or an IP address, got ${shown(value)}`;
-export const dnsServersEmpty = 'must be a non-empty array of "address" or "address:port" strings';
+export const dnsServersEmpty =
+  'must list at least one "ip" or "ip:port": an array, or comma-separated in one string';
 export const notADnsServer = (server: unknown): string =>
   `has ${shown(server)}, which is not "ip" or "ip:port"`;
 export const notAMetricName = (name: unknown): string =>
@@ -58,7 +68,7 @@ export const reservedLabel = 'is a label the module already sets';
 export const notALabelValue = (value: unknown): string =>
   `must be a non-empty string, got ${shown(value)}`;
 export const notAnEndpoint = (value: unknown): string =>
-  `must be true, false or { path }, got ${shown(value)}`;
+  `must be true, false, { path } or { port, host?, path? }, got ${shown(value)}`;
 export const notAPath = (value: unknown): string =>
   `must be a plain path starting with "/", got ${shown(value)}`;
 export const pushPathWithPushgateway =
@@ -88,8 +98,41 @@ export const labelOverflow = (metric: string, label: string, cap: number): strin
 export const rejectedCount = (metric: string, n: unknown): string =>
   `${metric}: ignored an increment of ${typeof n === 'string' ? JSON.stringify(n) : String(n)} (must be a finite number >= 0; further bad increments are ignored silently)`;
 
-export const dnsFailed = (name: string, reason: string, kept: number): string =>
-  `cannot resolve metrics cache "${name}": ${reason}; ${kept ? `pushing to the ${kept} last known pod(s)` : 'no known pods, nothing pushed this cycle'}`;
+/**
+ * The resolver a DNS failure names, and the option that sets it: the servers of `dnsServers`
+ * (or its env var), or the system resolver's name servers when neither is set.
+ */
+export const dnsResolver = (
+  servers: readonly string[],
+  system: boolean,
+  fromEnv: boolean,
+): string =>
+  system
+    ? `the system resolver (${servers.join(', ') || 'no name server found'}); option dnsServers or env METRICS_DNS_SERVERS sets the servers to ask instead`
+    : `${servers.join(', ')}, set by ${fromEnv ? 'env METRICS_DNS_SERVERS' : 'option dnsServers'}`;
+
+const keptPods = (kept: number): string =>
+  kept ? `pushing to the ${kept} last known pod(s)` : 'no known pods, nothing pushed this cycle';
+
+/** How long a failure has lasted, for the reminders logged while it lasts. */
+const lasting = (cycles: number, since: Date): string =>
+  `${cycles} more push cycle(s) failed since the last warning, failing since ${since.toISOString()}`;
+
+export const dnsFailed = (name: string, reason: string, kept: number, resolver: string): string =>
+  `cannot resolve metrics cache "${name}": ${reason}; ${keptPods(kept)}. Asked ${resolver}`;
+
+export const dnsStillFailing = (
+  name: string,
+  reason: string,
+  kept: number,
+  resolver: string,
+  cycles: number,
+  since: Date,
+): string =>
+  `still cannot resolve metrics cache "${name}": ${reason}; ${lasting(cycles, since)}; ${keptPods(kept)}. Asked ${resolver}`;
+
+export const dnsRecovered = (name: string, cycles: number, targets: readonly string[]): string =>
+  `metrics cache "${name}" resolves again after ${cycles} failed push cycle(s): ${targets.length} pod(s): ${targets.join(', ') || '(none)'}`;
 
 export const targetsChanged = (name: string, targets: readonly string[]): string =>
   `metrics cache "${name}" resolves to ${targets.length} pod(s): ${targets.join(', ') || '(none)'}`;
@@ -97,8 +140,16 @@ export const targetsChanged = (name: string, targets: readonly string[]): string
 export const pushFailed = (target: string, reason: string): string =>
   `push to metrics cache pod ${target} failed: ${reason}`;
 
-export const pushRecovered = (target: string): string =>
-  `push to metrics cache pod ${target} works again`;
+export const pushStillFailing = (
+  target: string,
+  reason: string,
+  cycles: number,
+  since: Date,
+): string =>
+  `push to metrics cache pod ${target} still fails: ${reason}; ${lasting(cycles, since)}`;
+
+export const pushRecovered = (target: string, cycles: number): string =>
+  `push to metrics cache pod ${target} works again after ${cycles} failed push cycle(s)`;
 
 export const cycleSkipped = (rateSeconds: number): string =>
   `previous push cycle still running after ${rateSeconds}s; this cycle is skipped`;
@@ -119,3 +170,19 @@ export const noAddressRecords = (name: string): string => `${name} has no A or A
 
 export const defaultMetricsFailed = (reason: string): string =>
   `default metrics not added: ${reason}`;
+
+/**
+ * Why a key of the options is refused or ignored: the module does not read it. An extra
+ * (`isGlobal`, ...) among the options is one returned by a `forRootAsync` factory, where it has
+ * no effect: Nest takes extras beside `useFactory`, and strips them from `forRoot`'s options.
+ */
+export const unknownOption = (closest: string | undefined, isExtra: boolean): string =>
+  isExtra
+    ? 'is an extra of forRoot / forRootAsync, not an option: in forRootAsync, give it beside useFactory, not in what the factory returns'
+    : `is unknown${closest === undefined ? '' : `; did you mean "${closest}"?`}`;
+
+export const unknownOptionIgnored = (option: string, origin: string, reason: string): string =>
+  `option "${option}"${origin} ${reason}; it is ignored (strictOptions: true makes unknown options fail start-up)`;
+
+export const unknownOptionRefused = (reason: string, others: readonly string[]): string =>
+  `${reason} (strictOptions is on)${others.length ? `; also unknown: ${others.map((o) => `"${o}"`).join(', ')}` : ''}`;

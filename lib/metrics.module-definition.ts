@@ -1,5 +1,6 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { countingProviders } from './kafka/kafka-counting.providers';
+import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
+import { countingProviders, producedClientsProviders } from './kafka/kafka-counting.providers';
+import { METRICS_MODULE_EXTRAS } from './metrics.constants';
 import type { MetricsModuleOptions } from './metrics.options';
 
 /** Extras of `forRoot` / `forRootAsync` beside the options themselves. */
@@ -8,9 +9,20 @@ export interface MetricsModuleExtras {
   isGlobal?: boolean;
   /** Count `messages_consumed` in every Kafka handler of the Nest Kafka transport. Default true. */
   countKafkaConsumed?: boolean;
+  /**
+   * Count `messages_produced` for every message a `ClientKafka` provider of the app sends
+   * (`emit`, `send`, `emitBatch`), when the broker acknowledges it. Default true.
+   */
+  countKafkaProduced?: boolean;
   /** Register {@link MetricsErrorsFilter} as a global filter counting `messages_errors`. Default true. */
   errorFilter?: boolean;
 }
+
+/**
+ * Injection token of `true` when the options come from a `forRootAsync` factory (`useFactory`,
+ * `useClass` or `useExisting`), `false` for `forRoot`: option messages name where a value came from.
+ */
+export const METRICS_OPTIONS_FROM_FACTORY = Symbol('NUBIUM_METRICS_OPTIONS_FROM_FACTORY');
 
 export const {
   ConfigurableModuleClass: ConfigurableMetricsModule,
@@ -20,14 +32,27 @@ export const {
 } = new ConfigurableModuleBuilder<MetricsModuleOptions>({ moduleName: 'NubiumMetrics' })
   .setClassMethodName('forRoot')
   .setExtras<MetricsModuleExtras>(
-    { isGlobal: true, countKafkaConsumed: true, errorFilter: true },
+    METRICS_MODULE_EXTRAS satisfies Required<MetricsModuleExtras>,
     (definition, extras) => ({
       ...definition,
       global: extras.isGlobal,
       providers: [
         ...(definition.providers ?? []),
+        optionsFromFactory(definition.providers ?? []),
         ...countingProviders(extras.countKafkaConsumed !== false, extras.errorFilter !== false),
+        ...producedClientsProviders(extras.countKafkaProduced !== false),
       ],
     }),
   )
   .build();
+
+/** forRoot provides the options as a value; every form of forRootAsync, by a factory. */
+function optionsFromFactory(providers: readonly Provider[]): Provider {
+  const options = providers.find(
+    (p) => typeof p === 'object' && 'provide' in p && p.provide === METRICS_MODULE_OPTIONS,
+  );
+  return {
+    provide: METRICS_OPTIONS_FROM_FACTORY,
+    useValue: options !== undefined && 'useFactory' in options,
+  };
+}

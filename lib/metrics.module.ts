@@ -1,14 +1,21 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Registry } from 'prom-client';
+import { MetricsPortServer } from './endpoint/metrics-port.server';
 import { MetricsEndpoint } from './endpoint/metrics.endpoint';
 import { registerDefaultMetrics } from './manager/default-metrics';
 import { MetricsManager } from './manager/metrics.manager';
-import { METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS } from './metrics.constants';
-import { ConfigurableMetricsModule, METRICS_MODULE_OPTIONS } from './metrics.module-definition';
+import { LOGGER_CONTEXT, METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS } from './metrics.constants';
+import * as messages from './metrics.messages';
+import {
+  ConfigurableMetricsModule,
+  METRICS_MODULE_OPTIONS,
+  METRICS_OPTIONS_FROM_FACTORY,
+} from './metrics.module-definition';
 import {
   resolveMetricsOptions,
+  unknownOptions,
   type MetricsModuleOptions,
   type ResolvedMetricsOptions,
 } from './metrics.options';
@@ -24,8 +31,13 @@ import { MetricsPusher } from './pusher/metrics.pusher';
   providers: [
     {
       provide: RESOLVED_METRICS_OPTIONS,
-      useFactory: (options: MetricsModuleOptions) => resolveMetricsOptions(options),
-      inject: [METRICS_MODULE_OPTIONS],
+      useFactory: (options: MetricsModuleOptions, fromFactory: boolean | undefined) => {
+        const factory = fromFactory === true;
+        const resolved = resolveMetricsOptions(options, undefined, undefined, factory);
+        warnOfUnknownOptions(options, resolved, factory);
+        return resolved;
+      },
+      inject: [METRICS_MODULE_OPTIONS, { token: METRICS_OPTIONS_FROM_FACTORY, optional: true }],
     },
     {
       provide: METRICS_REGISTRY,
@@ -45,10 +57,25 @@ import { MetricsPusher } from './pusher/metrics.pusher';
     MetricsManager,
     MetricsPusher,
     MetricsEndpoint,
+    MetricsPortServer,
   ],
   exports: [MetricsManager, MetricsPusher, METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS],
 })
 export class NubiumMetricsModule extends ConfigurableMetricsModule {}
+
+/** One warning per key the module does not read (with `strictOptions`, the resolver threw). */
+function warnOfUnknownOptions(
+  options: MetricsModuleOptions,
+  resolved: ResolvedMetricsOptions,
+  fromFactory: boolean,
+): void {
+  const logger = new Logger(LOGGER_CONTEXT);
+  const origin = messages.optionOrigin(undefined, 'code', fromFactory);
+  for (const unknown of unknownOptions(options, resolved)) {
+    const reason = messages.unknownOption(unknown.closest, unknown.extra === true);
+    logger.warn(messages.unknownOptionIgnored(unknown.key, origin, reason));
+  }
+}
 
 /** Alias of {@link NubiumMetricsModule}. */
 export const MetricsModule = NubiumMetricsModule;

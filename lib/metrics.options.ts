@@ -18,13 +18,15 @@ import {
   defaultPushPath,
   PUSH_PROTOCOLS,
 } from './options/push-protocol';
-import { resolveAuth, resolveDnsServers, resolveTls } from './options/push-target-options';
+import { parseDnsServers, resolveAuth, resolveTls } from './options/push-target-options';
 import {
   resolveDefaultMetrics,
   resolveGroupingLabels,
   resolveMetricNames,
   resolveMetricsEndpoint,
 } from './options/structured-options';
+import { findUnknownOptions, type UnknownOption } from './options/unknown-options';
+import { METRICS_MODULE_EXTRAS } from './metrics.constants';
 
 // The types and the error live in interfaces/ and errors/; re-exported for existing imports.
 export { MetricsOptionsError } from './errors/metrics-options.error';
@@ -48,9 +50,13 @@ interface ScalarSpec<T> {
   readonly fallback: (at: At, scope: Scope) => T;
 }
 
-/** An object-valued option, given in code only: `resolve` gets it as given, `undefined` included. */
+/**
+ * An object-valued option, given in code: `resolve` gets it as given, `undefined` included, and
+ * the env for a field with an env var of its own (`env`, e.g. `metricsEndpoint.port`).
+ */
 interface StructuredSpec<T> {
-  readonly resolve: (given: never, scope: Scope) => T;
+  readonly env?: string;
+  readonly resolve: (given: never, scope: Scope, env: Env) => T;
 }
 
 type OptionSpec<T> = ScalarSpec<T> | StructuredSpec<T>;
@@ -156,8 +162,15 @@ function choice<T extends string>(
   };
 }
 
-function structured<I, T>(resolve: (given: I, scope: Scope) => T): StructuredSpec<T> {
-  return { resolve };
+function dnsServerList(env: string): ScalarSpec<readonly string[] | undefined> {
+  return { env, parse: parseDnsServers, fallback: () => undefined };
+}
+
+function structured<I, T>(
+  resolve: (given: I, scope: Scope, env: Env) => T,
+  env?: string,
+): StructuredSpec<T> {
+  return { resolve, env };
 }
 
 const DNS_NAME =
@@ -173,10 +186,13 @@ function checkPushTarget(pushEnabled: boolean, at: At, scope: Scope): void {
     throw new MetricsOptionsError(
       'serviceName',
       SPECS.serviceName.env,
-      messages.requiredWhenPushing(messages.optionOrigin(at.envVar, at.source)),
+      messages.requiredWhenPushing(messages.optionOrigin(at.envVar, at.source, at.fromFactory)),
     );
   }
 }
+
+// The metrics port: a field of metricsEndpoint, with an env var and the port rules of its own.
+const ENDPOINT_PORT = port('METRICS_ENDPOINT_PORT', undefined);
 
 /**
  * One spec per option: its env var, how a value is parsed, its default and bounds. In dependency
@@ -206,7 +222,7 @@ const SPECS = {
   pushPath: text({ env: 'METRICS_PUSH_PATH', default: defaultPushPath, check: checkPushPath }),
   servicePort: port('METRICS_SERVICE_PORT', undefined),
   podPort: port('METRICS_POD_PORT', defaultPodPort),
-  dnsServers: structured(resolveDnsServers),
+  dnsServers: dnsServerList('METRICS_DNS_SERVERS'),
   dnsTimeoutMs: integer({ default: 2000, min: 1, max: 60_000 }),
   metricType: choice<MetricType>(['gauge', 'counter'], 'gauge'),
   metricNames: structured(resolveMetricNames),
@@ -218,11 +234,19 @@ const SPECS = {
   scheme: choice(['http', 'https'] as const, (s) => (s.tls ? 'https' : 'http')),
   auth: structured(resolveAuth),
   registry: structured((registry: Registry | undefined) => registry),
-  metricsEndpoint: structured(resolveMetricsEndpoint),
+  metricsEndpoint: structured(
+    (given: MetricsModuleOptions['metricsEndpoint'], scope, env) =>
+      resolveMetricsEndpoint(given, (portGiven) =>
+        resolveScalar(ENDPOINT_PORT, 'metricsEndpoint.port', portGiven, env, scope),
+      ),
+    ENDPOINT_PORT.env,
+  ),
   defaultMetrics: structured(resolveDefaultMetrics),
   processingTime: structured((given: ProcessingTimeOption | undefined) =>
     resolveProcessingTime(given),
   ),
+  // A warning keeps apps booting across versions that add or drop an option; strict is for CI.
+  strictOptions: flag({ env: 'METRICS_STRICT_OPTIONS', default: false }),
 } satisfies { readonly [K in keyof MetricsModuleOptions]-?: OptionSpec<unknown> };
 
 type Specs = typeof SPECS;
@@ -237,12 +261,16 @@ export type ResolvedMetricsOptions = { readonly [K in keyof Specs]: SpecValue<Sp
 
 /**
  * Applies env defaults to `options` and validates every value once, at start-up.
- * Throws {@link MetricsOptionsError} naming the option, its env var and where the value came from.
+ * Throws {@link MetricsOptionsError} naming the option, its env var and where the value came from;
+ * with `strictOptions`, also for a key the module does not read.
+ *
+ * @param fromFactory - the options were returned by a `forRootAsync` factory: messages say so.
  */
 export function resolveMetricsOptions(
   options: MetricsModuleOptions = {},
   env: Env = process.env,
   clusterWorkerId: number | undefined = cluster.worker?.id,
+  fromFactory = false,
 ): ResolvedMetricsOptions {
   const values: Record<string, unknown> = { clusterWorkerId };
   const scope = values as unknown as Scope;
@@ -250,21 +278,81 @@ export function resolveMetricsOptions(
   for (const [option, spec] of Object.entries(SPECS) as [string, OptionSpec<unknown>][]) {
     const given: unknown = options[option as keyof MetricsModuleOptions];
     if ('resolve' in spec) {
-      sources[option] = given === undefined ? 'default' : 'code';
-      values[option] = spec.resolve(given as never, scope);
+      const fromEnv = spec.env === undefined ? undefined : env[spec.env];
+      sources[option] = given !== undefined ? 'code' : isSet(fromEnv) ? 'env' : 'default';
+      try {
+        values[option] = spec.resolve(given as never, scope, env);
+      } catch (error) {
+        throw fromFactory && given !== undefined ? returnedByFactory(error) : error;
+      }
       continue;
     }
-    const fromEnv = spec.env === undefined ? undefined : env[spec.env];
-    const source = isSet(given) ? 'code' : isSet(fromEnv) ? 'env' : 'default';
-    const at: At = { option, envVar: spec.env, source };
-    values[option] =
-      source === 'default'
-        ? spec.fallback(at, scope)
-        : spec.parse(source === 'code' ? given : fromEnv, at, scope);
+    const { value, source } = resolveScalar(spec, option, given, env, scope, fromFactory);
+    values[option] = value;
     sources[option] = source;
   }
   delete values.clusterWorkerId;
-  return { ...values, sources } as unknown as ResolvedMetricsOptions;
+  const resolved = { ...values, sources } as unknown as ResolvedMetricsOptions;
+  const [unknown, ...others] = unknownOptions(options, resolved);
+  if (resolved.strictOptions && unknown !== undefined) {
+    throw new MetricsOptionsError(
+      unknown.key,
+      undefined,
+      messages.unknownOptionRefused(
+        messages.unknownOption(unknown.closest, unknown.extra === true),
+        others.map((o) => o.key),
+      ),
+      'code',
+      fromFactory,
+    );
+  }
+  return resolved;
+}
+
+/**
+ * The keys of `options` that the module does not read (nested keys of object options included),
+ * each with the option it most likely meant; the module warns of each at start-up.
+ */
+export function unknownOptions(
+  options: MetricsModuleOptions,
+  resolved: ResolvedMetricsOptions,
+): UnknownOption[] {
+  return findUnknownOptions(options, resolved, KNOWN);
+}
+
+const KNOWN = {
+  options: Object.keys(SPECS),
+  envVars: new Map(
+    Object.entries(SPECS).flatMap(([option, spec]: [string, OptionSpec<unknown>]) =>
+      'env' in spec && spec.env !== undefined ? [[spec.env, option] as const] : [],
+    ),
+  ),
+  extras: Object.keys(METRICS_MODULE_EXTRAS),
+};
+
+/** An error of an object option returned by the factory, worded as such. */
+function returnedByFactory(error: unknown): unknown {
+  if (!(error instanceof MetricsOptionsError) || error.fromFactory) return error;
+  return new MetricsOptionsError(error.option, error.envVar, error.reason, 'code', true);
+}
+
+/** One scalar option (or field): the value given in code, else its env var's, else its default. */
+function resolveScalar<T>(
+  spec: ScalarSpec<T>,
+  option: string,
+  given: unknown,
+  env: Env,
+  scope: Scope,
+  fromFactory = false,
+): { value: T; source: OptionSource } {
+  const fromEnv = spec.env === undefined ? undefined : env[spec.env];
+  const source = isSet(given) ? 'code' : isSet(fromEnv) ? 'env' : 'default';
+  const at: At = { option, envVar: spec.env, source, fromFactory };
+  const value =
+    source === 'default'
+      ? spec.fallback(at, scope)
+      : spec.parse(source === 'code' ? given : fromEnv, at, scope);
+  return { value, source };
 }
 
 function isSet(value: unknown): boolean {

@@ -41,6 +41,9 @@ npx tsc -p sample-app/tsconfig.json --noEmit
 step "unit tests"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile=.run/vitest-unit.json
 
+step "the serialiser against the oldest prom-client of the peer range"
+bash scripts/prom-client-range.sh --reporter=default --reporter=json --outputFile=.run/vitest-prom-client-oldest.json
+
 step "integration and end-to-end tests"
 npx vitest run --project integration --reporter=default --reporter=json --outputFile=.run/vitest-integration.json
 
@@ -51,7 +54,7 @@ fi
 
 node -e '
   let passed = 0, failed = 0, skipped = 0;
-  for (const file of [".run/vitest-unit.json", ".run/vitest-integration.json"]) {
+  for (const file of [".run/vitest-unit.json", ".run/vitest-prom-client-oldest.json", ".run/vitest-integration.json"]) {
     const r = require("./" + file);
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
   }

@@ -1,4 +1,4 @@
-import { Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { MetricsManager } from '../../lib/manager/metrics.manager';
 import { resolveMetricsOptions, type MetricsModuleOptions } from '../../lib/metrics.options';
 
@@ -13,6 +13,11 @@ export function makeManager(options: MetricsModuleOptions = {}): {
     {},
   );
   return { manager: new MetricsManager(resolved, registry), registry };
+}
+
+/** A prom-client counter by topic on `registry`, as an app makes its own. */
+export function topicCounter(registry: Registry, name: string, help: string): Counter<'topic'> {
+  return new Counter({ name, help, labelNames: ['topic'], registers: [registry] });
 }
 
 /**

@@ -16,8 +16,13 @@ export interface Row {
   ratio?: number;
   /** Human-readable target, e.g. `<= 0.1`. */
   target?: string;
-  /** Whether the target is met; undefined when the row only reports. */
+  /** Whether the target is met; undefined when the row only reports or was skipped. */
   pass?: boolean;
+  /**
+   * Why the row was not measured in this build (`n/a: …`): it then has no value, and shows `n/a`
+   * as its result, which is not a miss.
+   */
+  skipped?: string;
   /** Anything a reader needs to read the figure (wall time beside CPU time, rounds, spread). */
   note?: string;
   /** Every round's figures, for the JSON file. */

@@ -23,6 +23,11 @@ export function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** An empty list of figures for each of `names`. */
+export function listsFor<K extends string>(names: readonly K[]): Record<K, number[]> {
+  return Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
+}
+
 /** Rounds of work: `rounds` times each variant, in an order that alternates, so drift hits all alike. */
 export async function alternate<K extends string>(
   rounds: number,
@@ -30,11 +35,44 @@ export async function alternate<K extends string>(
   deadlineMs: number,
 ): Promise<Record<K, number[]>> {
   const names = Object.keys(variants) as K[];
-  const out = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
+  const out = listsFor(names);
   const end = Date.now() + deadlineMs;
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? names : [...names].reverse();
     for (const name of order) out[name].push(await variants[name]());
+    if (Date.now() > end && r >= 2) break;
+  }
+  return out;
+}
+
+/**
+ * Rounds of work in which the variants take turns in short blocks, their order reversed block by
+ * block: a change in the machine's speed within a round (a neighbour's process on the other core)
+ * then reaches every variant alike, where {@link alternate}'s turns of a whole round each leave it
+ * on one of them. For differences of a few per cent or less. Each round starts with
+ * {@link settle} and then one block of every variant that is not recorded: the forced full
+ * collection deoptimises the optimised code that holds objects it freed ("weak objects"), and
+ * the first calls after it, several times slower until the code is optimised again, would land
+ * on the variants that come first. A block returns its figure; a variant's figure for a round is
+ * the mean of its recorded blocks'.
+ */
+export async function interleave<K extends string>(
+  rounds: number,
+  blocks: number,
+  variants: Record<K, () => Promise<number>>,
+  deadlineMs: number,
+): Promise<Record<K, number[]>> {
+  const names = Object.keys(variants) as K[];
+  const out = listsFor(names);
+  const end = Date.now() + deadlineMs;
+  for (let r = 0; r < rounds; r++) {
+    await settle();
+    for (const name of names) await variants[name]();
+    const sums = Object.fromEntries(names.map((n) => [n, 0])) as Record<K, number>;
+    for (let b = 0; b < blocks; b++)
+      for (const name of b % 2 === 0 ? names : [...names].reverse())
+        sums[name] += await variants[name]();
+    for (const name of names) out[name].push(sums[name] / blocks);
     if (Date.now() > end && r >= 2) break;
   }
   return out;
@@ -69,6 +107,11 @@ export function quantile(values: readonly number[], q: number): number {
 /** `a[i] / b[i]` for every round both were measured in. */
 export function perRoundRatios(a: readonly number[], b: readonly number[]): number[] {
   return a.slice(0, Math.min(a.length, b.length)).map((x, i) => x / b[i]);
+}
+
+/** `a[i] - b[i]` for every round both were measured in: what a variant adds over its baseline. */
+export function perRoundDifferences(a: readonly number[], b: readonly number[]): number[] {
+  return a.slice(0, Math.min(a.length, b.length)).map((x, i) => x - b[i]);
 }
 
 /** How the per-round figures spread: the middle half and the whole range, for a row's note. */

@@ -11,8 +11,9 @@ export type MetricType = 'gauge' | 'counter';
 export type PushProtocol = 'pushgateway' | 'victoriametrics';
 
 /**
- * Where a resolved option's value came from: given in `code` (`forRoot` / `forRootAsync`), read
- * from its `env` var, or its `default` (also the source of a required value that was not set).
+ * Where a resolved option's value came from: given in `code` (to `forRoot`, or returned by the
+ * `forRootAsync` factory; error messages tell the two apart), read from its `env` var, or its
+ * `default` (also the source of a required value that was not set).
  */
 export type OptionSource = 'code' | 'env' | 'default';
 
@@ -78,8 +79,11 @@ export interface MetricsModuleOptions {
    * path is the app's group.
    */
   pushPath?: string;
-  /** DNS servers to ask (`'10.0.0.10'`, `'127.0.0.1:5353'`, `'[::1]:53'`). Default: the system resolver. */
-  dnsServers?: string[];
+  /**
+   * DNS servers to ask (`'10.0.0.10'`, `'127.0.0.1:5353'`, `'[::1]:53'`), as an array or one
+   * comma-separated string. Env `METRICS_DNS_SERVERS` (comma-separated). Default: the system resolver.
+   */
+  dnsServers?: readonly string[] | string;
   /** Timeout of one DNS resolution, in ms. Default 2000. */
   dnsTimeoutMs?: number | string;
   /** Timeout of one push to one pod, in ms. Default 5000, at most the push interval. */
@@ -114,10 +118,15 @@ export interface MetricsModuleOptions {
   /** Registry to put the metrics in (e.g. one shared with another module). Default: a new one. */
   registry?: Registry;
   /**
-   * Also serve the registry on the app's HTTP server (Express or Fastify) for clusters that
-   * scrape pods: `true` for `/metrics`, or `{ path }`. Default off: the cache is pushed to.
+   * Also serve the registry for clusters that scrape pods, at `path` (default `/metrics`):
+   * - `{ port }`, or env `METRICS_ENDPOINT_PORT`: on a small HTTP server of the module's own, in
+   *   any kind of app (`createMicroservice` and `createApplicationContext` included), on all
+   *   interfaces unless `host` (an IP address) is given;
+   * - `true` or `{ path }`: on the app's HTTP server (Express or Fastify), or on the port of
+   *   `METRICS_ENDPOINT_PORT` when that is set.
+   * Default off (`false` keeps it off whatever the env says): the cache is pushed to.
    */
-  metricsEndpoint?: boolean | { path?: string };
+  metricsEndpoint?: boolean | { path?: string; port?: number | string; host?: string };
   /**
    * Also collect prom-client's default process metrics (CPU, memory, event loop, GC), labelled
    * with `app` and `job` like the standard metrics: `true`, or `{ prefix }`. Default off.
@@ -129,4 +138,10 @@ export interface MetricsModuleOptions {
    * 10 s, or `{ buckets }` (1 to 50 increasing upper bounds, in seconds). Default off.
    */
   processingTime?: boolean | { buckets?: readonly number[] };
+  /**
+   * Fail start-up on a key the module does not read (a typo such as `pushRateSecond`, an option
+   * of another version), instead of the default warning. Env `METRICS_STRICT_OPTIONS`, default
+   * false: a warning keeps an app booting across library versions; strict suits CI.
+   */
+  strictOptions?: boolean | string;
 }

@@ -45,13 +45,17 @@ export interface PushReport {
   readonly targets: readonly TargetResult[];
   /** Number of targets that accepted. */
   readonly succeeded: number;
-  /** True when at least one target accepted. */
+  /**
+   * True when at least one target accepted, or when nothing was to be sent: the push was skipped
+   * on purpose (see {@link PushReport.skipped}), which is no failure.
+   */
   readonly ok: boolean;
   /** Why nothing was sent, when the registry could not be serialised. */
   readonly error?: string;
   /**
    * Set when nothing was attempted: `no-service-name` when no metrics cache is configured (a
-   * developer's machine), so pushing is off and there is nowhere to push. `targets` is empty.
+   * developer's machine), so pushing is off and there is nowhere to push. `targets` is empty,
+   * `succeeded` 0 and `ok` true.
    */
   readonly skipped?: 'no-service-name';
 }

@@ -3,6 +3,8 @@ import { APP_FILTER } from '@nestjs/core';
 import { MetricsErrorsFilter } from '../errors/errors.filter';
 import { RESOLVED_METRICS_OPTIONS } from '../metrics.constants';
 import type { ResolvedMetricsOptions } from '../metrics.options';
+import { ClientKafkaBinder } from './client-kafka.binder';
+import { CountedClients } from './counted-clients';
 import { KafkaHandlersBinder } from './kafka-handlers.binder';
 import { KafkaHandlersExplorer } from './kafka-handlers.explorer';
 import { KafkaMetadataAccessor } from './kafka-metadata.accessor';
@@ -11,6 +13,7 @@ import {
   KAFKA_HANDLERS_BOUND,
   type KafkaCountingOptions,
 } from './kafka.constants';
+import { ProducedClientsExplorer } from './produced-clients.explorer';
 
 /** The Kafka counting switches: the module's extra, and the processing-time option. */
 export function kafkaCountingOptions(
@@ -47,5 +50,16 @@ export function countingProviders(countKafkaConsumed: boolean, errorFilter: bool
       inject: [KafkaHandlersExplorer, KafkaHandlersBinder],
     },
     ...(errorFilter ? [{ provide: APP_FILTER, useClass: MetricsErrorsFilter }] : []),
+  ];
+}
+
+/**
+ * Providers of the ClientKafka counting; {@link CountedClients} in any case, as the
+ * `@CountProduced` interceptors read it.
+ */
+export function producedClientsProviders(countKafkaProduced: boolean): Provider[] {
+  return [
+    CountedClients,
+    ...(countKafkaProduced ? [ProducedClientsExplorer, ClientKafkaBinder] : []),
   ];
 }

@@ -17,6 +17,7 @@ import {
   type HandlerTopic,
 } from './consumed-handler.wrapper';
 import { CountProducedInterceptor } from './count-produced.interceptor';
+import { CountedClients } from './counted-clients';
 import type { FoundController, WrapPlan } from './kafka-handlers.explorer';
 import { KafkaMetadataAccessor, type RouteArgs } from './kafka-metadata.accessor';
 import {
@@ -53,6 +54,7 @@ export class KafkaHandlersBinder implements OnApplicationShutdown {
     private readonly metrics: MetricsManager,
     private readonly metadata: KafkaMetadataAccessor,
     @Inject(KAFKA_COUNTING_OPTIONS) private readonly options: KafkaCountingOptions,
+    private readonly clients: CountedClients,
   ) {
     this.meters = new ConsumedMeters(metrics, { processingTime: options.processingTime });
   }
@@ -86,7 +88,10 @@ export class KafkaHandlersBinder implements OnApplicationShutdown {
         }
         if (handler.produced !== undefined) {
           const name = `${controller.type.name}.${handler.name}`;
-          bind.unshift(new CountProducedInterceptor(this.metrics, handler.produced, name));
+          bind.unshift(
+            new CountProducedInterceptor(this.metrics, handler.produced, name, this.clients),
+          );
+          this.clients.decorated.push(name);
           produced++;
         }
         if (bind.length > 0) this.bindInterceptors(method, bind);

@@ -50,5 +50,8 @@ export const DEFAULT_PROCESSING_TIME_BUCKETS: readonly number[] = Object.freeze(
 export const BOUND_BY_MODULE = Symbol('nubium-metrics bound interceptor');
 /** On a route argument the binder declared (a `KafkaContext` the app did not ask for). */
 export const DECLARED_BY_MODULE = Symbol('nubium-metrics declared argument');
-/** On a kafkajs consumer or producer already instrumented. */
+/**
+ * On a kafkajs consumer or producer already instrumented: `true`, or, on the producer of a
+ * `ClientKafka` the module counts, the client's name.
+ */
 export const INSTRUMENTED = Symbol('nubium-metrics instrumented');

@@ -24,3 +24,20 @@ export const notAProcessingTimeOption = (value: unknown): string =>
 
 export const notABucketList = (value: unknown, max: number): string =>
   `must be 1 to ${max} finite, positive, increasing upper bounds in seconds, got ${shown(value)}`;
+
+/** The start-up line of the ClientKafka counting: the clients, by provider token. */
+export const countedClients = (names: readonly string[]): string =>
+  `counting produced messages of ${names.length} ClientKafka client(s) when the broker acknowledges them: ${names.join(', ')}`;
+
+export const decoratorsLeftToClients = (handlers: readonly string[]): string =>
+  `@CountProduced on ${handlers.join(', ')} counts nothing: this app's ClientKafka sends are counted ` +
+  'when the broker acknowledges them, so the decorator would count them twice ' +
+  '(count sends of other producers with instrumentProducer, or keep the decorator with countKafkaProduced: false)';
+
+export const uncountableClient = (name: string): string =>
+  `ClientKafka ${name} is not counted: its class has no producer field and registerProducerEventListeners() ` +
+  'as @nestjs/microservices 11 and 12 have; count its sends with manager.incMessagesProduced(topic)';
+
+export const producerOfCountedClient = (client: string): string =>
+  `instrumentProducer: this producer belongs to ClientKafka ${client}, which the module counts already; ` +
+  'the call is ignored and can be removed';

@@ -12,7 +12,7 @@ import type { MetricsManager } from '../manager/metrics.manager';
 import { ConsumedMeters, NOT_TIMED } from './consumed-meters';
 import { ConsumerLagGauge } from './consumer-lag';
 import { DEFAULT_LAG_METRIC_NAME, INSTRUMENTED } from './kafka.constants';
-import { alreadyInstrumented } from './kafka.messages';
+import { alreadyInstrumented, producerOfCountedClient } from './kafka.messages';
 import { countProducer } from './kafkajs-producer.instrument';
 import { resolveProcessingTime, type ProcessingTimeOption } from './processing-time.option';
 
@@ -82,7 +82,11 @@ export function instrumentProducer<P extends Producer>(producer: P, metrics: Met
 /** Marks `client` as instrumented; `false` (and a warning) when it was already. */
 function markInstrumented(client: object, what: 'consumer' | 'producer'): boolean {
   if (INSTRUMENTED in client) {
-    new Logger(LOGGER_CONTEXT).warn(alreadyInstrumented(what));
+    const by: unknown = (client as Record<typeof INSTRUMENTED, unknown>)[INSTRUMENTED];
+    // The module's ClientKafka counting marks a client's producer with the client's name.
+    new Logger(LOGGER_CONTEXT).warn(
+      typeof by === 'string' ? producerOfCountedClient(by) : alreadyInstrumented(what),
+    );
     return false;
   }
   Object.defineProperty(client, INSTRUMENTED, { value: true });

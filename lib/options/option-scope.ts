@@ -20,10 +20,12 @@ export interface At {
   readonly option: string;
   readonly envVar: string | undefined;
   readonly source: OptionSource;
+  /** True when the options were returned by the `forRootAsync` factory. */
+  readonly fromFactory?: boolean;
 }
 
 export function fail(at: At, reason: string): never {
-  throw new MetricsOptionsError(at.option, at.envVar, reason, at.source);
+  throw new MetricsOptionsError(at.option, at.envVar, reason, at.source, at.fromFactory);
 }
 
 /** Where an option given in code (only) is checked. */

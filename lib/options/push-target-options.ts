@@ -4,14 +4,31 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { PushAuth, PushTlsOptions, ResolvedPushTls } from '../interfaces/push-auth.interface';
 import * as messages from '../metrics.messages';
-import { codeAt, fail } from './option-scope';
+import { codeAt, fail, type At } from './option-scope';
 
 /** Checks DNS servers given as `ip` or `ip:port` (`[v6]:port`); also used by the sweeper. */
 export function resolveDnsServers(servers: string[] | undefined): readonly string[] | undefined {
-  if (servers === undefined) return undefined;
-  const at = codeAt('dnsServers');
+  return servers === undefined ? undefined : checkDnsServers(servers, codeAt('dnsServers'));
+}
+
+/**
+ * The `dnsServers` option's value, from code or from env `METRICS_DNS_SERVERS`: an array, or one
+ * string of servers separated by commas (as the env var, and `ConfigService`, hand it out).
+ */
+export function parseDnsServers(raw: unknown, at: At): readonly string[] {
+  const servers =
+    typeof raw === 'string'
+      ? raw
+          .split(',')
+          .map((server) => server.trim())
+          .filter((server) => server !== '')
+      : raw;
+  return checkDnsServers(servers, at);
+}
+
+function checkDnsServers(servers: unknown, at: At): readonly string[] {
   if (!Array.isArray(servers) || servers.length === 0) fail(at, messages.dnsServersEmpty);
-  for (const server of servers) {
+  for (const server of servers as unknown[]) {
     const match =
       typeof server === 'string' ? /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(server) : null;
     const host =
@@ -23,7 +40,7 @@ export function resolveDnsServers(servers: string[] | undefined): readonly strin
       fail(at, messages.notADnsServer(server));
     }
   }
-  return Object.freeze([...servers]);
+  return Object.freeze([...(servers as string[])]);
 }
 
 /** Checks basic auth or a bearer token; also used by the sweeper. */

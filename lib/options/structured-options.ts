@@ -1,7 +1,10 @@
 // The object-valued options, given in code only: each checked once, at start-up.
+import { isIP } from 'node:net';
 import { validateMetricName } from 'prom-client';
+import * as endpointMessages from '../endpoint/endpoint.messages';
 import type {
   MetricsModuleOptions,
+  OptionSource,
   StandardMetricNames,
 } from '../interfaces/metrics-options.interface';
 import { DEFAULT_METRIC_NAMES } from '../metrics.constants';
@@ -11,7 +14,12 @@ import { codeAt, fail, type Scope } from './option-scope';
 export function resolveMetricNames(
   names: MetricsModuleOptions['metricNames'],
 ): StandardMetricNames {
-  const resolved = { ...DEFAULT_METRIC_NAMES, ...names };
+  // The three names only: a misspelt key is reported as unknown, not counted as a fourth name.
+  const resolved: StandardMetricNames = {
+    consumed: names?.consumed ?? DEFAULT_METRIC_NAMES.consumed,
+    produced: names?.produced ?? DEFAULT_METRIC_NAMES.produced,
+    errors: names?.errors ?? DEFAULT_METRIC_NAMES.errors,
+  };
   for (const [key, name] of Object.entries(resolved)) {
     if (typeof name !== 'string' || !validateMetricName(name)) {
       fail(codeAt(`metricNames.${key}`), messages.notAMetricName(name));
@@ -58,20 +66,52 @@ export function resolveGroupingLabels(
 // A plain path: route parameters and wildcards mean different things to Express and Fastify.
 const ENDPOINT_PATH = /^\/[A-Za-z0-9._~/-]*$/;
 
-/** Where the pull endpoint is served; `undefined` when it is off. */
+/**
+ * Where the pull endpoint is served: `{ path }` on the app's HTTP server, or with `port` on a
+ * server of the module's own, on `host` (all interfaces when undefined); `undefined` when off.
+ */
+export type ResolvedMetricsEndpoint =
+  | { readonly path: string; readonly port?: undefined }
+  | {
+      readonly path: string;
+      readonly port: number;
+      readonly host: string | undefined;
+      /** Where the port came from, for the errors of listening on it. */
+      readonly portSource: OptionSource;
+    };
+
+/**
+ * Resolves `metricsEndpoint`. `port` resolves its `port` field (given in code, else env
+ * `METRICS_ENDPOINT_PORT`, else none), so that env var alone turns the metrics port on, and
+ * moves `true` or `{ path }` onto it; `false` keeps it all off.
+ */
 export function resolveMetricsEndpoint(
   value: MetricsModuleOptions['metricsEndpoint'],
-): { readonly path: string } | undefined {
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return { path: '/metrics' };
-  if (typeof value !== 'object' || value === null) {
+  port: (given: unknown) => { value: number | undefined; source: OptionSource },
+): ResolvedMetricsEndpoint | undefined {
+  if (value === false) return undefined;
+  if (
+    value !== undefined &&
+    value !== true &&
+    (typeof value !== 'object' || value === null || Array.isArray(value))
+  ) {
     fail(codeAt('metricsEndpoint'), messages.notAnEndpoint(value));
   }
-  const path = value.path ?? '/metrics';
+  const given = typeof value === 'object' ? value : {};
+  const path = given.path ?? '/metrics';
   if (typeof path !== 'string' || !ENDPOINT_PATH.test(path)) {
     fail(codeAt('metricsEndpoint.path'), messages.notAPath(path));
   }
-  return { path };
+  const { value: portNumber, source } = port(given.port);
+  const host: unknown = given.host;
+  if (portNumber === undefined) {
+    if (host !== undefined) fail(codeAt('metricsEndpoint.host'), endpointMessages.hostWithoutPort);
+    return value === undefined ? undefined : { path };
+  }
+  if (host !== undefined && (typeof host !== 'string' || isIP(host) === 0)) {
+    fail(codeAt('metricsEndpoint.host'), endpointMessages.notAListenAddress(host));
+  }
+  return { path, port: portNumber, host, portSource: source };
 }
 
 /** Prefix of the default process metrics; `undefined` when they are off. */

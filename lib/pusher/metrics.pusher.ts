@@ -16,6 +16,7 @@ import {
 import * as messages from '../metrics.messages';
 import { MetricsOptionsError, type ResolvedMetricsOptions } from '../metrics.options';
 import { promiseTimeout } from '../utils/promise-timeout';
+import { FailureLog } from './failure-log';
 import { claimGroup, releaseGroup } from './group-claims';
 import { PushClient } from './push-client';
 import { PushMetrics } from './push-metrics';
@@ -42,7 +43,7 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
   private readonly selfMetrics: PushMetrics;
   private readonly requests: PushRequests;
   private readonly claim: string | undefined;
-  private readonly targetHealth = new Map<string, boolean>();
+  private readonly failures = new FailureLog();
   private inFlight: Promise<PushReport> | undefined;
   private report: PushReport | undefined;
   private lastTargets = '';
@@ -102,7 +103,8 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
   /**
    * Pushes now, after any cycle under way, and resolves with the report. Never rejects.
    * Works also with `pushEnabled: false` (e.g. for a manual push in a script) when a service name
-   * is set; without one nothing is sent and the report says `skipped: 'no-service-name'`.
+   * is set; without one nothing is sent, and the report says `skipped: 'no-service-name'` with
+   * `ok: true`: an intended skip, not a failure.
    */
   pushNow(): Promise<PushReport> {
     if (this.options.serviceName === '') return Promise.resolve(skippedReport());
@@ -199,43 +201,61 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
     return report;
   }
 
+  /** Logs a DNS failure when it starts, once a minute while it lasts, and when it ends. */
   private logDiscovery(discovery: DiscoveryResult): void {
+    const name = this.options.serviceName;
+    const note = this.failures.record(DNS, discovery.source === 'dns');
     if (discovery.source !== 'dns') {
-      // Once per outage, not once per cycle; the failure metric counts every cycle.
-      if (this.lastTargets !== DNS_FAILING) {
-        this.logger.warn(
-          messages.dnsFailed(
-            this.options.serviceName,
-            discovery.error ?? 'unknown',
-            discovery.targets.length,
-          ),
-        );
-      }
-      this.lastTargets = DNS_FAILING;
+      if (note === undefined) return;
+      const reason = discovery.error ?? 'unknown';
+      const kept = discovery.targets.length;
+      this.logger.warn(
+        note.kind === 'lasting'
+          ? messages.dnsStillFailing(name, reason, kept, this.resolver(), note.cycles, note.since)
+          : messages.dnsFailed(name, reason, kept, this.resolver()),
+      );
       return;
     }
     const key = discovery.targets.join(',');
-    if (key !== this.lastTargets) {
-      this.lastTargets = key;
-      this.logger.log(messages.targetsChanged(this.options.serviceName, discovery.targets));
-    }
+    if (note?.kind === 'ended')
+      this.logger.log(messages.dnsRecovered(name, note.cycles, discovery.targets));
+    else if (key !== this.lastTargets)
+      this.logger.log(messages.targetsChanged(name, discovery.targets));
+    this.lastTargets = key;
   }
 
-  /** Warns when a pod starts failing and notes when it recovers, instead of once per cycle. */
+  /** The resolver a DNS failure names: the servers asked, and the option that chose them. */
+  private resolver(): string {
+    return messages.dnsResolver(
+      this.discovery.servers,
+      this.options.dnsServers === undefined,
+      this.options.sources.dnsServers === 'env',
+    );
+  }
+
+  /** Logs a pod's failure when it starts, once a minute while it lasts, and when it ends. */
   private logTargets(targets: readonly TargetResult[]): void {
     for (const t of targets) {
-      const wasOk = this.targetHealth.get(t.address);
-      if (!t.ok && wasOk !== false)
+      const note = this.failures.record(t.address, t.ok);
+      if (note?.kind === 'started')
         this.logger.warn(messages.pushFailed(t.address, t.error ?? 'unknown'));
-      if (t.ok && wasOk === false) this.logger.log(messages.pushRecovered(t.address));
-      this.targetHealth.set(t.address, t.ok);
+      else if (note?.kind === 'lasting')
+        this.logger.warn(
+          messages.pushStillFailing(t.address, t.error ?? 'unknown', note.cycles, note.since),
+        );
+      else if (note?.kind === 'ended')
+        this.logger.log(messages.pushRecovered(t.address, note.cycles));
     }
   }
 }
 
-const DNS_FAILING = '\u0000dns-failing';
+/** Key of the DNS failures in the failure log, beside the pods' addresses: no address looks like it. */
+const DNS = 'dns';
 
-/** The report of a push with no metrics cache configured: nothing resolved, nothing sent. */
+/**
+ * The report of a push with no metrics cache configured: nothing resolved, nothing sent, and
+ * `ok`, as nothing failed: pushing is off on purpose (a developer's machine).
+ */
 function skippedReport(): PushReport {
   return {
     kind: 'push',
@@ -245,7 +265,7 @@ function skippedReport(): PushReport {
     discovery: { targets: [], source: 'none' },
     targets: [],
     succeeded: 0,
-    ok: false,
+    ok: true,
     skipped: 'no-service-name',
   };
 }

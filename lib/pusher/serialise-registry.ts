@@ -1,12 +1,15 @@
+import { Logger } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, Summary, type Metric } from 'prom-client';
 import { SERIES_PER_SLICE, yieldToEventLoop } from '../event-loop';
+import { LOGGER_CONTEXT } from '../metrics.constants';
+import { slicedSerialiserFallback } from './serialise-registry.messages';
 
 // The shape `Metric.get()` resolves with (prom-client does not export its name).
 type MetricData = Awaited<ReturnType<Metric['get']>>;
 type Snapshot = { get(): Promise<MetricData> };
 // prom-client formats one metric with this method (it backs `metrics()` and `getSingleMetricAsString`); untyped.
 type Formatter = { getMetricsAsString(metric: Snapshot): Promise<string> };
-type Collectable = Metric & { getForPromString?(): Promise<MetricData> };
+type Collectable = Metric & { name: string; getForPromString?(): Promise<MetricData> };
 
 /**
  * What prom-client 15's standard metric classes keep (untyped): the series by label hash, the
@@ -33,6 +36,20 @@ const READERS: readonly (readonly [abstract new (...args: never[]) => object, st
   [Gauge, 'get'],
 ];
 
+/** An error of the app's own code (a collect callback, a metric's own `get()`), thrown as is. */
+class AppCodeError extends Error {
+  constructor(readonly error: unknown) {
+    super("the app's own code failed");
+  }
+}
+
+/** prom-client's internals are not what the sliced path reads. */
+class InternalsChanged extends Error {}
+
+const logger = new Logger(LOGGER_CONTEXT);
+/** The registries whose fallback was logged: once per registry, so once per module instance. */
+const warned = new WeakSet<Registry>();
+
 /**
  * The registry in Prometheus text format, byte for byte what `registry.metrics()` returns, but
  * read and formatted `SERIES_PER_SLICE` series at a time with a yield to the event loop in
@@ -45,35 +62,76 @@ const READERS: readonly (readonly [abstract new (...args: never[]) => object, st
  * serialiser runs the collect callback once as `get()` does, then has the class's own `get()` (or
  * `getForPromString()`) read a slice of the label hash at a time. Any other metric is read with
  * one `get()` and only its formatting is cut up.
+ *
+ * The slices read prom-client's internals. When they are not what this reads (a reader that
+ * throws, a label hash missing or of another shape), the text comes from `registry.metrics()`
+ * instead, with one warning per registry. An error of the app's own code (a collect callback)
+ * rejects, as `registry.metrics()` would with the same error.
+ *
+ * `labels`, when given, are set on every series, replacing a label of the same name, as the
+ * Pushgateway sets a group's grouping labels on what it serves: the pull side serves this pod's
+ * series with the labels they have in the cache. (A registry in another format than Prometheus
+ * text is written by prom-client in one go, without them, and so is
+ * the fallback.)
  */
 export async function serialiseRegistry(
   registry: Registry,
   seriesPerSlice = SERIES_PER_SLICE,
+  labels?: Readonly<Record<string, string>>,
 ): Promise<string> {
-  const formatter = registry as unknown as Partial<Formatter>;
-  if (
-    registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE ||
-    typeof formatter.getMetricsAsString !== 'function'
-  ) {
+  // An OpenMetrics registry is written whole, on purpose: its format is not cut up here.
+  if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) return registry.metrics();
+  try {
+    return await serialiseInSlices(registry, seriesPerSlice, labels);
+  } catch (e) {
+    if (e instanceof AppCodeError) throw e.error;
+    if (!warned.has(registry)) {
+      warned.add(registry);
+      logger.warn(slicedSerialiserFallback((e as Error)?.message ?? String(e)));
+    }
     return registry.metrics();
   }
+}
+
+async function serialiseInSlices(
+  registry: Registry,
+  seriesPerSlice: number,
+  labels: Readonly<Record<string, string>> | undefined,
+): Promise<string> {
+  const formatter = registry as unknown as Partial<Formatter>;
+  if (typeof formatter.getMetricsAsString !== 'function')
+    throw new InternalsChanged('the registry has no getMetricsAsString()');
   const format = (data: MetricData): Promise<string> =>
-    (formatter as Formatter).getMetricsAsString({ get: () => Promise.resolve(data) });
+    (formatter as Formatter).getMetricsAsString({
+      get: () => Promise.resolve(labels ? withLabels(data, labels) : data),
+    });
+  // Every reader is chosen before any collect callback runs: a registry the slices cannot read
+  // falls back before the app's callbacks have run once for nothing.
+  const plan = (registry.getMetricsAsArray() as unknown as Collectable[]).map(
+    (metric) => [metric, standardReader(metric)] as const,
+  );
   const out: string[] = [];
-  for (const metric of registry.getMetricsAsArray() as unknown as Collectable[]) {
+  for (const [metric, reader] of plan) {
     await yieldToEventLoop();
+    // A metric the app removed from the registry meanwhile is left out, as registry.metrics()
+    // would leave it out now.
+    if (registry.getSingleMetric(metric.name) !== metric) continue;
     if (out.length > 0) out.push('\n\n');
-    const reader = standardReader(metric);
     const slices = reader
       ? readInSlices(metric as unknown as StandardInternals, reader, seriesPerSlice)
       : valuesInSlices(metric, seriesPerSlice);
-    let first = true;
+    let header: string | undefined;
     for await (const data of slices) {
       const text = await format(data);
-      if (first) out.push(text);
+      if (header === undefined) {
+        header = text.slice(0, headerEnd(text));
+        out.push(text);
+        continue;
+      }
       // Every slice comes with the metric's HELP and TYPE lines; only the first keeps them.
-      else if (data.values.length > 0) out.push('\n', text.slice(afterHeader(text)));
-      first = false;
+      if (headerEnd(text) !== header.length || !text.startsWith(header))
+        throw new InternalsChanged(`a slice of ${metric.name} has other HELP and TYPE lines`);
+      if (data.values.length > 0) out.push(text.slice(header.length));
     }
   }
   out.push('\n');
@@ -85,18 +143,48 @@ export async function serialiseRegistry(
   return text;
 }
 
-/** Offset of the first line after the HELP and TYPE lines. */
-function afterHeader(text: string): number {
-  return text.indexOf('\n', text.indexOf('\n') + 1) + 1;
+/** Where the HELP and TYPE lines end: the offset of the line break after them, or the end. */
+function headerEnd(text: string): number {
+  const end = text.indexOf('\n', text.indexOf('\n') + 1);
+  return end < 0 ? text.length : end;
+}
+
+/** Whether a label hash is what prom-client 15 keeps: a plain object of series. */
+function isLabelHash(hash: unknown): hash is Record<string, unknown> {
+  if (typeof hash !== 'object' || hash === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(hash);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** One value as prom-client writes it: a histogram's labels shared by its bucket lines apart. */
+type Value = MetricData['values'][number] & { sharedLabels?: Record<string, string | number> };
+
+/**
+ * `data` with `labels` set on every value. prom-client writes a value's `sharedLabels` (a
+ * histogram series' own labels, one object for all its lines) in place of its `labels` of the
+ * same name, so they go there when it has them, merged once per object.
+ */
+function withLabels(data: MetricData, labels: Readonly<Record<string, string>>): MetricData {
+  const merged = new Map<object, Record<string, string | number>>();
+  const values = (data.values as Value[]).map((value): Value => {
+    const shared = value.sharedLabels;
+    if (shared === undefined) return { ...value, labels: { ...value.labels, ...labels } };
+    let sharedLabels = merged.get(shared);
+    if (sharedLabels === undefined) {
+      sharedLabels = { ...shared, ...labels };
+      merged.set(shared, sharedLabels);
+    }
+    return { ...value, sharedLabels };
+  });
+  return { ...data, values };
 }
 
 /**
  * The method `registry.metrics()` would read `metric` with, when it is prom-client's own for one
- * of the standard classes and the metric keeps its series in a label hash; otherwise undefined.
+ * of the standard classes; otherwise undefined. A standard class read with prom-client's own
+ * method but without a label hash to slice is a prom-client this does not know: it throws.
  */
 function standardReader(metric: Collectable): Reader | undefined {
-  const internals = metric as unknown as Partial<StandardInternals>;
-  if (typeof internals.hashMap !== 'object' || internals.hashMap === null) return undefined;
   // What registry.getMetricsAsString() calls: a subclass or an instance with a reader of its
   // own is read with it, whole.
   const own = metric as unknown as Record<string, unknown>;
@@ -104,9 +192,21 @@ function standardReader(metric: Collectable): Reader | undefined {
   for (const [standard, name] of READERS) {
     if (!(metric instanceof standard)) continue;
     const method = (standard.prototype as Record<string, unknown>)[name];
-    return used === method ? (method as Reader) : undefined;
+    if (used !== method) return undefined;
+    if (!isLabelHash((metric as unknown as Partial<StandardInternals>).hashMap))
+      throw new InternalsChanged(`${metric.name} has no label hash (hashMap) of prom-client 15`);
+    return method as Reader;
   }
   return undefined;
+}
+
+/** The app's own code, its errors marked as the app's. */
+async function appCode<T>(run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new AppCodeError(error);
+  }
 }
 
 /**
@@ -119,16 +219,19 @@ async function* readInSlices(
   read: Reader,
   seriesPerSlice: number,
 ): AsyncGenerator<MetricData> {
-  if (metric.collect) {
-    const pending = metric.collect();
-    // A callback that works in slices (the module's folding) ends a turn of its own.
-    if (pending instanceof Promise) {
+  const collect = metric.collect;
+  if (collect) {
+    const async = await appCode(async () => {
+      const pending = collect.call(metric);
       await pending;
-      await yieldToEventLoop();
-    }
+      return pending instanceof Promise;
+    });
+    // A callback that works in slices (the module's folding) ends a turn of its own.
+    if (async) await yieldToEventLoop();
   }
   // Read after the callback: it may replace the hash (a reset).
   const hash = metric.hashMap;
+  if (!isLabelHash(hash)) throw new InternalsChanged('the label hash changed shape');
   const keys = Object.keys(hash);
   const linesPerSeries = metric.upperBounds
     ? metric.upperBounds.length + 3 // buckets, +Inf, _sum, _count
@@ -148,11 +251,12 @@ async function* readInSlices(
     // A series the app removed meanwhile is left out, as a later `get()` would leave it out.
     for (let i = start; i < end; i++)
       if (Object.hasOwn(hash, keys[i])) part[keys[i]] = hash[keys[i]];
-    // A summary's reader drops the series whose time window emptied: from the metric too.
-    const taken = read === Summary.prototype.get ? { ...part } : undefined;
-    yield await read.call(view(metric, part));
-    for (const key in taken)
-      if (!Object.hasOwn(part, key) && hash[key] === taken[key]) delete hash[key];
+    // A summary's reader drops the series whose time window emptied, before its first await:
+    // they go from the metric too, in the same turn.
+    const taken = read === Summary.prototype.get ? Object.keys(part) : [];
+    const data = read.call(view(metric, part));
+    for (const key of taken) if (!Object.hasOwn(part, key)) delete hash[key];
+    yield await data;
   }
 }
 
@@ -170,9 +274,9 @@ async function* valuesInSlices(
   seriesPerSlice: number,
 ): AsyncGenerator<MetricData> {
   // The same data prom-client's own formatting reads (histograms keep their labels unsplayed).
-  const data = await (typeof metric.getForPromString === 'function'
-    ? metric.getForPromString()
-    : metric.get());
+  const data = await appCode(() =>
+    typeof metric.getForPromString === 'function' ? metric.getForPromString() : metric.get(),
+  );
   const values = data.values ?? [];
   if (values.length <= seriesPerSlice) {
     yield { ...data, values };

@@ -42,6 +42,14 @@ export class TargetDiscovery {
     }
   }
 
+  /**
+   * The DNS servers a resolution asks: the `dnsServers` given, else the system resolver's (as
+   * node reads them from /etc/resolv.conf; the system lookup may also consult /etc/hosts).
+   */
+  get servers(): readonly string[] {
+    return this.resolver?.getServers() ?? dns.getServers();
+  }
+
   /** The addresses of the last successful resolution. */
   get targets(): readonly string[] {
     return this.lastKnown;

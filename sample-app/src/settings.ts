@@ -23,8 +23,8 @@ export function createKafka(clientId: string): Kafka {
  *
  * `deleteOnShutdown: false`, the recommended setting: on SIGTERM the pod pushes its last counts
  * instead of deleting its group, so Prometheus still scrapes what it counted since the last
- * push; the cache's sweeper sidecar deletes the group once it is older than its TTL (README,
- * "Dead pods' groups").
+ * push; the cache's sweeper sidecar deletes the group once it is older than its TTL
+ * (docs/kubernetes.md, "deleteOnShutdown: keep it false").
  */
 export function metricsModule() {
   const dnsServers = process.env.METRICS_DNS_SERVERS?.split(',').map((s) => s.trim());

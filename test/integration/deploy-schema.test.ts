@@ -5,6 +5,8 @@
 // field would otherwise only show when `kubectl apply` rejects it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -24,11 +26,13 @@ interface K8sObject {
 interface Kustomization {
   resources?: string[];
   configMapGenerator?: Array<{ files?: string[] }>;
+  patches?: Array<{ path?: string }>;
 }
 
 /**
  * The kinds deploy/ may hold, by `apiVersion/kind`, which is also the kubernetes-models module
- * of the class and of its declared interface (`I` + kind).
+ * of the class and of its declared interface (`I` + kind); the prometheus-operator's kinds
+ * come from its CRDs' schemas, in @kubernetes-models/prometheus-operator.
  */
 const MODELS: Record<string, new (data: never) => unknown> = {
   'v1/Namespace': Namespace,
@@ -36,13 +40,22 @@ const MODELS: Record<string, new (data: never) => unknown> = {
   'v1/ConfigMap': ConfigMap,
   'apps/v1/Deployment': Deployment,
   'apps/v1/StatefulSet': StatefulSet,
+  'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 };
+
+/** The module that declares the kind `key` (`apiVersion/kind`). */
+function modelModule(key: string): string {
+  return key.startsWith('monitoring.coreos.com/')
+    ? `@kubernetes-models/prometheus-operator/${key}`
+    : `kubernetes-models/${key}`;
+}
 
 /** The type checker over kubernetes-models' declarations, and the declared type of each kind. */
 function loadDeclaredTypes(): { checker: ts.TypeChecker; kinds: ts.Type } {
   const entry = resolve(__dirname, '__deploy-kinds__.ts');
   const text = `export type Kinds = {\n${Object.keys(MODELS)
-    .map((key) => `  '${key}': import('kubernetes-models/${key}').I${key.split('/').pop()};`)
+    .map((key) => `  '${key}': import('${modelModule(key)}').I${key.split('/').pop()};`)
     .join('\n')}\n};\n`;
   const options: ts.CompilerOptions = {
     strict: true,
@@ -128,10 +141,12 @@ function yamlFiles(dir: string): string[] {
 
 const kustomizations = yamlFiles(DEPLOY).filter((f) => f.endsWith('/kustomization.yaml'));
 const kustomizationDirs = kustomizations.map(dirname);
-// Every other YAML file is either a resource of a kustomization (a manifest) or a file of
-// one of its generators (the scrape configs, which are not Kubernetes objects).
+// Every other YAML file is either a resource of a kustomization (a manifest), a file of one of
+// its generators (the scrape configs, which are not Kubernetes objects), or one of its patches
+// (part of an object, validated in the object the build makes of it).
 const manifests = new Set<string>();
 const generated = new Set<string>();
+const patches = new Set<string>();
 for (const file of kustomizations) {
   const k = parse(readFileSync(file, 'utf8')) as Kustomization;
   for (const r of k.resources ?? []) {
@@ -140,6 +155,7 @@ for (const file of kustomizations) {
   for (const f of (k.configMapGenerator ?? []).flatMap((g) => g.files ?? [])) {
     generated.add(resolve(dirname(file), f));
   }
+  for (const { path } of k.patches ?? []) if (path) patches.add(resolve(dirname(file), path));
 }
 
 beforeAll(async () => {
@@ -157,9 +173,9 @@ function invalidObjects(objects: K8sObject[], source: string): Record<string, st
 }
 
 describe('deploy/ against the Kubernetes API schemas (offline)', () => {
-  it('finds the base, the reusable metrics cache and the team-b shard as kustomizations', () => {
+  it('finds the base, the reusable metrics cache and sample app, the team-b shard and the pull overlay as kustomizations', () => {
     expect(kustomizationDirs.map((d) => relative(DEPLOY, d) || '.')).toEqual(
-      expect.arrayContaining(['.', 'metrics-cache', 'shards/team-b']),
+      expect.arrayContaining(['.', 'metrics-cache', 'sample-app', 'shards/team-b', 'pull']),
     );
   });
 
@@ -173,7 +189,11 @@ describe('deploy/ against the Kubernetes API schemas (offline)', () => {
 
   it('validates every manifest file as written, and leaves no YAML file outside a kustomization', () => {
     const unused = yamlFiles(DEPLOY).filter(
-      (f) => !f.endsWith('/kustomization.yaml') && !manifests.has(f) && !generated.has(f),
+      (f) =>
+        !f.endsWith('/kustomization.yaml') &&
+        !manifests.has(f) &&
+        !generated.has(f) &&
+        !patches.has(f),
     );
     expect(unused.map((f) => relative(ROOT, f))).toEqual([]);
     expect(manifests.size).toBeGreaterThanOrEqual(3);
@@ -213,6 +233,40 @@ describe('deploy/ against the Kubernetes API schemas (offline)', () => {
       expect(validationErrors(statefulSet)).toEqual([
         'unknown field apps/v1/StatefulSet.spec.template.spec.containers[0].readinesProbe',
       ]);
+    });
+
+    it("rejects a PodMonitor against the prometheus-operator CRD's schema and field names", () => {
+      const file = resolve(DEPLOY, 'pull/pod-monitor.yaml');
+      const fresh = () => parseYamlObjects<K8sObject>(readFileSync(file, 'utf8'), file)[0];
+      const endpoint = (o: K8sObject) =>
+        (o.spec as { podMetricsEndpoints: Container[] }).podMetricsEndpoints[0];
+      expect(validationErrors(fresh())).toEqual([]);
+
+      const numbered = fresh();
+      endpoint(numbered).port = 9464;
+      expect(validationErrors(numbered).join('\n')).toMatch(
+        /podMetricsEndpoints\/0\/port must be string/,
+      );
+
+      const misspelled = fresh();
+      endpoint(misspelled).honourLabels = true;
+      expect(validationErrors(misspelled)).toEqual([
+        'unknown field monitoring.coreos.com/v1/PodMonitor.spec.podMetricsEndpoints[0].honourLabels',
+      ]);
+    });
+
+    it("rejects an alerting rule with a bad duration or a misspelled field, by the operator's CRD", () => {
+      const file = resolve(DEPLOY, 'prometheus/alerts.prometheusrule.yaml');
+      const [rule] = parseYamlObjects<K8sObject>(readFileSync(file, 'utf8'), file);
+      expect(validationErrors(rule)).toEqual([]);
+      const first = (rule.spec as { groups: Array<{ rules: Container[] }> }).groups[0].rules[0];
+      first.for = '2 minutes';
+      first.expression = first.expr;
+      const errors = validationErrors(rule);
+      expect(errors.join('\n')).toMatch(/groups\/0\/rules\/0\/for must match pattern/);
+      expect(errors).toContain(
+        'unknown field monitoring.coreos.com/v1/PrometheusRule.spec.groups[0].rules[0].expression',
+      );
     });
 
     it('rejects a kind it has no schema for, rather than skipping it', () => {

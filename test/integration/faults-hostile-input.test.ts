@@ -3,7 +3,7 @@
 // has jobs of its own (suffixed with this run's id), so none reads what another left.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MetricsOptionsError, OVERFLOW_LABEL_VALUE, type MetricsModuleOptions } from '../../lib';
+import { MetricsOptionsError, type MetricsModuleOptions } from '../../lib';
 import { activeResources } from '../support/faults';
 import { useFaultTestScope } from '../support/fault-scope';
 import {
@@ -108,7 +108,7 @@ describe('hostile input', () => {
     expect(of('messages_errors')).toHaveLength(51);
     expect(of('messages_errors').reduce((sum, s) => sum + s.value, 0)).toBe(errors);
     expect(
-      findSample(samples, 'messages_errors', { job: JOB_CAPS, exception: OVERFLOW_LABEL_VALUE }),
+      findSample(samples, 'messages_errors', { job: JOB_CAPS, exception: '__overflow__' }),
     ).toBe(overflowErrors);
     expect(of('messages_consumed')).toHaveLength(21);
     expect(of('messages_consumed').reduce((sum, s) => sum + s.value, 0)).toBe(consumed);
@@ -124,7 +124,7 @@ describe('hostile input', () => {
       { timeoutMs: 15_000, intervalMs: 250, what: 'capped error counts in Prometheus' },
     );
     const [overflow] = await queryPrometheus(
-      `messages_errors{job="${JOB_CAPS}",exception="${OVERFLOW_LABEL_VALUE}"}`,
+      `messages_errors{job="${JOB_CAPS}",exception="__overflow__"}`,
     );
     expect(overflow.value).toBe(overflowErrors);
   });

@@ -10,8 +10,8 @@ import {
   type INestApplicationContext,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EventPattern, Payload, Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CountProduced,
@@ -27,18 +27,13 @@ import {
   createKafka,
   createTopics,
   deleteTopics,
-  KAFKA_BROKER,
+  listenKafkaMicroservice,
   produceMessages,
   topicMessageCount,
   uniqueTopic,
 } from '../support/kafka';
-import {
-  findSample,
-  queryPrometheus,
-  readPushgateway,
-  waitFor,
-  cleanUpGroupEverywhere,
-} from '../support/stack';
+import { expectCountsEverywhere as expectCounts } from '../support/counts';
+import { waitFor, cleanUpGroupEverywhere } from '../support/stack';
 import { LOCAL_CACHE_OPTIONS, PUSHGATEWAY_ADDRS } from '../support/stack-config';
 
 const K = 40;
@@ -101,41 +96,8 @@ async function expectCountsEverywhere(
   job: string,
   expected: { consumed: Record<string, number>; produced: Record<string, number> },
 ) {
-  for (const addr of PUSHGATEWAY_ADDRS) {
-    const samples = await readPushgateway(addr);
-    for (const [topic, n] of Object.entries(expected.consumed)) {
-      expect(
-        findSample(samples, 'messages_consumed', { job, app: APP, topic }),
-        `consumed ${topic} on ${addr}`,
-      ).toBe(n);
-    }
-    for (const [topic, n] of Object.entries(expected.produced)) {
-      expect(
-        findSample(samples, 'messages_produced', { job, app: APP, topic }),
-        `produced ${topic} on ${addr}`,
-      ).toBe(n);
-    }
-  }
-  for (const [metric, byTopic] of [
-    ['messages_consumed', expected.consumed],
-    ['messages_produced', expected.produced],
-  ] as const) {
-    for (const [topic, n] of Object.entries(byTopic)) {
-      const query = `${metric}{job=${JSON.stringify(job)},topic=${JSON.stringify(topic)}}`;
-      // The gateways' series carry the same labels, so Prometheus may keep them as one series.
-      const series = await waitFor(
-        async () => {
-          const found = await queryPrometheus(query);
-          return found.length > 0 && found.every((s) => s.value === n) ? found : undefined;
-        },
-        { timeoutMs: 15_000, intervalMs: 250, what: `${query} == ${n} in Prometheus` },
-      );
-      expect(
-        series.map((s) => s.value),
-        query,
-      ).toEqual(series.map(() => n));
-    }
-  }
+  await expectCounts('messages_consumed', { job, app: APP }, expected.consumed);
+  await expectCounts('messages_produced', { job, app: APP }, expected.produced);
 }
 
 describe('counting Kafka messages against the real broker', () => {
@@ -143,17 +105,8 @@ describe('counting Kafka messages against the real broker', () => {
 
   /** A Nest Kafka microservice of `module` reading from the start with a group of its own. */
   async function startMicroservice(clientId: string, module: DynamicModule) {
-    const app = await NestFactory.createMicroservice<MicroserviceOptions>(module, {
-      transport: Transport.KAFKA,
-      options: {
-        client: { clientId, brokers: [KAFKA_BROKER], logLevel: logLevel.ERROR },
-        consumer: { groupId: `${clientId}-${RUN}`, maxWaitTimeInMs: 200 },
-        subscribe: { fromBeginning: true },
-      },
-      logger: ['error', 'warn'],
-    });
+    const app = await listenKafkaMicroservice(module, clientId, `${clientId}-${RUN}`);
     closers.push(() => app.close());
-    await app.listen();
     return app;
   }
 

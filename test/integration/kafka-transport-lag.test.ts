@@ -13,7 +13,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload, ServerKafka } from '@nestjs/microservices';
 import { logLevel, type Consumer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentConsumer, MetricsManager, MetricsPusher, NubiumMetricsModule } from '../../lib';
 import {
   assertKafkaReachable,
@@ -44,7 +44,7 @@ const JOBS = {
 const WAITING = 20;
 const OLD = 5;
 const FRESH = 3;
-/** How old the messages produced while nothing consumes are when the consumers start. */
+/** How old the messages a test produces while nothing consumes are when its consumer starts. */
 const AGE_MS = 10_000;
 const SECONDS_BEHIND = 'seconds_behind';
 
@@ -145,21 +145,32 @@ async function until(time: number): Promise<void> {
   });
 }
 
+/**
+ * Produces `OLD` messages on `topic`, which nothing consumes yet, and waits until they are
+ * `AGE_MS` old; when they were produced (the test's own clock). Each test ages its own, so how
+ * old they are does not depend on how long the tests before it took.
+ */
+async function agedMessages(topic: string): Promise<number> {
+  const producedAt = await produceOneByOne(topic, OLD);
+  await until(producedAt + AGE_MS);
+  return producedAt;
+}
+
 describe('lag and seconds_behind with no app code', () => {
   const closers: Array<() => Promise<unknown>> = [];
-  /** When the messages consumed late were produced (the test's own clock). */
-  const producedAt: Record<string, number> = {};
 
   beforeAll(async () => {
     await assertKafkaReachable();
     await createTopics([LAG_TOPIC, AGE_TOPIC, PLAIN_AGE_TOPIC]);
-    // Produced now, consumed once they are AGE_MS old: nothing consumes these topics until then.
-    producedAt[AGE_TOPIC] = await produceOneByOne(AGE_TOPIC, OLD);
-    producedAt[PLAIN_AGE_TOPIC] = await produceOneByOne(PLAIN_AGE_TOPIC, OLD);
+  });
+
+  // Each test's apps and consumers stop with it.
+  afterEach(async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    closers.length = 0;
   });
 
   afterAll(async () => {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
     await deleteTopics([LAG_TOPIC, AGE_TOPIC, PLAIN_AGE_TOPIC]).catch(() => undefined);
     for (const job of Object.values(JOBS)) await cleanUpGroupEverywhere(job);
   });
@@ -210,7 +221,7 @@ describe('lag and seconds_behind with no app code', () => {
   });
 
   it(`a Nest transport app's seconds_behind reads about ${AGE_MS / 1000} s for messages consumed that late, then near 0 for fresh ones`, async () => {
-    await until(producedAt[AGE_TOPIC] + AGE_MS);
+    const producedAt = await agedMessages(AGE_TOPIC);
     const received: unknown[] = [];
     const { app, metrics } = await startApp(JOBS.age, AGE_TOPIC, (_topic, value) =>
       received.push(value),
@@ -224,7 +235,7 @@ describe('lag and seconds_behind with no app code', () => {
 
     const late = await registrySample(metrics.registry, SECONDS_BEHIND, labels);
     // What the test itself knows: how long ago it produced them (the last one a little later).
-    const age = (Date.now() - producedAt[AGE_TOPIC]) / 1000;
+    const age = (Date.now() - producedAt) / 1000;
     expect(late).toBeGreaterThanOrEqual(8);
     expect(late).toBeLessThanOrEqual(20);
     expect(late).toBeLessThanOrEqual(age);
@@ -244,7 +255,7 @@ describe('lag and seconds_behind with no app code', () => {
   });
 
   it(`an instrumentConsumer app's seconds_behind reads about ${AGE_MS / 1000} s for messages consumed that late, then near 0 for fresh ones`, async () => {
-    await until(producedAt[PLAIN_AGE_TOPIC] + AGE_MS);
+    const producedAt = await agedMessages(PLAIN_AGE_TOPIC);
     const ctx = await NestFactory.createApplicationContext(
       NubiumMetricsModule.forRoot({
         job: JOBS.plain,
@@ -273,7 +284,7 @@ describe('lag and seconds_behind with no app code', () => {
     });
 
     const late = await registrySample(metrics.registry, SECONDS_BEHIND, labels);
-    const age = (Date.now() - producedAt[PLAIN_AGE_TOPIC]) / 1000;
+    const age = (Date.now() - producedAt) / 1000;
     expect(late).toBeGreaterThanOrEqual(8);
     expect(late).toBeLessThanOrEqual(20);
     expect(late).toBeLessThanOrEqual(age);

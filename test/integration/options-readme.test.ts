@@ -9,7 +9,7 @@ import { Module, type DynamicModule, type INestApplicationContext } from '@nestj
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import ts from 'typescript';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   MetricsManager,
   MetricsPusher,
@@ -18,13 +18,11 @@ import {
   type ResolvedMetricsOptions,
 } from '../../lib';
 import { parseTextFormat } from '../support/text-format';
-import { METRICS_ENV_VARS } from '../support/options';
+import { useClearedMetricsEnv } from '../support/options';
 
 const README = resolve(__dirname, '../..', 'README.md');
 /** The README line just above the example; keep it (or this test's MARKER) when editing. */
 const MARKER = 'or, with options from';
-
-const ENV_VARS = METRICS_ENV_VARS;
 
 /** The TypeScript of the fenced block after the MARKER line, as printed. */
 function readmeSnippet(): string {
@@ -39,6 +37,32 @@ function readmeSnippet(): string {
   expect(snippet).toContain('forRootAsync');
   expect(snippet).toContain('ConfigService');
   return snippet;
+}
+
+/**
+ * What the snippet's factory returns, read from its source: each option it sets and the env var
+ * it reads with `config.get('NAME')`. An independent account of what must arrive from the factory.
+ */
+function factoryOptions(snippet: string): Map<string, string> {
+  const source = ts.createSourceFile('readme.ts', snippet, ts.ScriptTarget.ES2022, true);
+  const found = new Map<string, string>();
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isPropertyAssignment(node) &&
+      ts.isIdentifier(node.name) &&
+      ts.isCallExpression(node.initializer) &&
+      ts.isPropertyAccessExpression(node.initializer.expression) &&
+      node.initializer.expression.name.text === 'get' &&
+      node.initializer.arguments.length > 0 &&
+      ts.isStringLiteral(node.initializer.arguments[0])
+    ) {
+      found.set(node.name.text, node.initializer.arguments[0].text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  expect(found.size, 'the snippet sets options from config.get(...)').toBeGreaterThan(0);
+  return found;
 }
 
 /** Evaluates the snippet with the names it uses in scope; its value is the dynamic module. */
@@ -67,26 +91,15 @@ interface Push {
   body: string;
 }
 
-const saved: Record<string, string | undefined> = {};
 let app: INestApplicationContext | undefined;
 let server: Server | undefined;
 
-beforeEach(() => {
-  for (const name of ENV_VARS) {
-    saved[name] = process.env[name];
-    delete process.env[name];
-  }
-});
-
+useClearedMetricsEnv();
 afterEach(async () => {
   await app?.close();
   app = undefined;
   await new Promise((done) => (server ? server.close(done) : done(undefined)));
   server = undefined;
-  for (const name of ENV_VARS) {
-    if (saved[name] === undefined) delete process.env[name];
-    else process.env[name] = saved[name];
-  }
 });
 
 async function startStandInPushgateway(pushes: Push[]): Promise<number> {
@@ -114,23 +127,34 @@ async function boot(): Promise<INestApplicationContext> {
 }
 
 describe("README: forRootAsync with @nestjs/config's ConfigService (stand-in Pushgateway)", () => {
-  it('boots as printed with every value from the environment, strings included, and pushes', async () => {
+  it('boots as printed, every option the snippet sets arriving from its factory (source code), strings included, and pushes', async () => {
     const pushes: Push[] = [];
     const port = await startStandInPushgateway(pushes);
-    Object.assign(process.env, {
+    // Every env var the snippet may read; the module also falls back to these, so only the
+    // sources below tell a value returned by the factory from one the module read itself.
+    const env: Record<string, string> = {
       HOSTNAME: 'readme-pod',
       APP_NAME: 'readme-orders',
       METRICS_SERVICE_NAME: '127.0.0.1',
       METRICS_POD_PORT: String(port),
       METRICS_PUSH_RATE: '3600',
       METRICS_PUSH_ENABLED: 'true',
-    });
+      METRICS_DNS_SERVERS: '127.0.0.1:5353',
+    };
+    Object.assign(process.env, env);
+    const fromFactory = factoryOptions(readmeSnippet());
 
     const started = await boot();
     const options = started.get<ResolvedMetricsOptions>(RESOLVED_METRICS_OPTIONS);
     started.get(MetricsManager).incMessagesConsumed('readme.orders', 4);
     const report = await started.get(MetricsPusher).pushNow();
 
+    for (const [option, envVar] of fromFactory) {
+      expect(env[envVar], `this test sets ${envVar}, which the snippet reads`).toBeDefined();
+      expect(options.sources[option as keyof ResolvedMetricsOptions['sources']], option).toBe(
+        'code',
+      );
+    }
     expect(options).toMatchObject({
       app: 'readme-orders',
       job: 'readme-pod',
@@ -148,16 +172,24 @@ describe("README: forRootAsync with @nestjs/config's ConfigService (stand-in Pus
     expect(sample?.value).toBe(4);
   });
 
-  it('boots as printed on a machine with only APP_NAME set, pushing off', async () => {
+  it('boots as printed on a machine with only APP_NAME set, pushing off, app from its factory', async () => {
     process.env.APP_NAME = 'readme-laptop';
+
+    const fromFactory = factoryOptions(readmeSnippet());
 
     const started = await boot();
     const options = started.get<ResolvedMetricsOptions>(RESOLVED_METRICS_OPTIONS);
     started.get(MetricsManager).incMessagesProduced('readme.invoices');
     const report = await started.get(MetricsPusher).pushNow();
 
+    // The factory returns what ConfigService holds: APP_NAME, and nothing for the unset rest.
+    for (const [option, envVar] of fromFactory) {
+      expect(options.sources[option as keyof ResolvedMetricsOptions['sources']], option).toBe(
+        envVar === 'APP_NAME' ? 'code' : 'default',
+      );
+    }
     expect(options).toMatchObject({ app: 'readme-laptop', pushEnabled: false, serviceName: '' });
     expect(started.get(MetricsManager).messagesProduced('readme.invoices')).toBe(1);
-    expect(report).toMatchObject({ skipped: 'no-service-name', targets: [] });
+    expect(report).toMatchObject({ skipped: 'no-service-name', targets: [], ok: true });
   });
 });

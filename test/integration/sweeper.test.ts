@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sweepStaleGroups, type SweepReport } from '../../lib';
 import { runCli } from '../../lib/cli/run-cli';
+import type { MetricsApp } from '../support/faults';
 import { useFaultTestScope } from '../support/fault-scope';
 import { groupsOn, jobsOn } from '../support/pushgateway-groups';
 import {
@@ -53,6 +54,12 @@ async function waitUntilStale(jobs: readonly string[]): Promise<void> {
   );
 }
 
+/** The push time of each of these jobs' groups on one Pushgateway, by job. */
+async function pushTimesOn(addr: string, jobs: readonly string[]): Promise<Map<string, number>> {
+  const groups = (await groupsOn(addr)).filter((g) => jobs.includes(g.labels.job));
+  return new Map(groups.map((g) => [g.labels.job, g.pushTime]));
+}
+
 function deletedJobs(report: SweepReport, target: string): string[] {
   const t = report.targets.find((x) => x.target === target);
   return (t?.groups ?? [])
@@ -64,16 +71,27 @@ function deletedJobs(report: SweepReport, target: string): string[] {
 describe('sweeping stale groups', () => {
   const run = randomBytes(3).toString('hex');
 
-  it("deletes 30 dead pods' groups from every Pushgateway and from Prometheus, keeps 5 live pods exact, and a foreign group unless --all", async () => {
+  it("deletes 30 dead pods' groups from every Pushgateway and from Prometheus, leaves 5 live pods' groups untouched, and a foreign group unless --all", async () => {
     const dead = Array.from({ length: 30 }, (_, i) => `sweep-dead-${run}-${i}`);
     for (const [i, job] of dead.entries()) await deadPod(job, i + 1);
-    const liveCounts = new Map<string, number>();
+    // Live pods that push only when told to: a group the sweep deleted stays gone, and one it
+    // deleted and a pod pushed again would show a new push time.
+    const live = new Map<string, { count: number; pod: MetricsApp }>();
     for (let i = 0; i < 5; i++) {
       const job = `sweep-live-${run}-${i}`;
-      const pod = await scope.createApp({ job, app: APP, pushRateSeconds: 1, pushTimeoutMs: 900 });
+      const pod = await scope.createApp({ job, app: APP, pushRateSeconds: 3600 });
       pod.manager.incMessagesConsumed(TOPIC, 100 + i);
-      liveCounts.set(job, 100 + i);
+      live.set(job, { count: 100 + i, pod });
     }
+    const liveJobs = [...live.keys()];
+    /** Pushes every live pod now, within the TTL of the sweep that follows; their push times. */
+    const pushLive = async (): Promise<Map<string, number>[]> => {
+      for (const [job, { pod }] of live)
+        expect((await pod.pusher.pushNow()).succeeded, `${job} pushed`).toBe(
+          PUSHGATEWAY_ADDRS.length,
+        );
+      return Promise.all(PUSHGATEWAY_ADDRS.map((addr) => pushTimesOn(addr, liveJobs)));
+    };
     const foreign = `nightly-batch-${run}`;
     for (const addr of PUSHGATEWAY_ADDRS) {
       expect(
@@ -90,16 +108,17 @@ describe('sweeping stale groups', () => {
     );
     await waitUntilStale([...dead, foreign]);
 
+    const pushedAt = await pushLive();
     const report = await sweepStaleGroups(SERVICE);
 
     expect(report.unreachable).toEqual([]);
     expect(report.failed).toBe(0);
-    for (const addr of PUSHGATEWAY_ADDRS) {
+    for (const [i, addr] of PUSHGATEWAY_ADDRS.entries()) {
       expect(deletedJobs(report, `http://${addr}:9091`)).toEqual([...dead].sort());
-      const left = await jobsOn(addr);
-      expect(left).toEqual([foreign, ...liveCounts.keys()].sort());
+      expect(await jobsOn(addr)).toEqual([foreign, ...liveJobs].sort());
+      expect(await pushTimesOn(addr, liveJobs), `live push times on ${addr}`).toEqual(pushedAt[i]);
       const samples = await readPushgateway(addr);
-      for (const [job, count] of liveCounts) {
+      for (const [job, { count }] of live) {
         expect(
           findSample(samples, 'messages_consumed', { job, topic: TOPIC }),
           `${job} on ${addr}`,
@@ -116,12 +135,18 @@ describe('sweeping stale groups', () => {
     const liveInPrometheus = await queryPrometheus(
       `sum(max without (instance) (messages_consumed{job=~"sweep-live-${run}-.*"}))`,
     );
-    expect(liveInPrometheus[0]?.value).toBe([...liveCounts.values()].reduce((a, b) => a + b));
+    expect(liveInPrometheus[0]?.value).toBe(
+      [...live.values()].reduce((sum, { count }) => sum + count, 0),
+    );
 
+    const pushedAgainAt = await pushLive();
     const wide = await sweepStaleGroups({ ...SERVICE, all: true });
-    for (const addr of PUSHGATEWAY_ADDRS) {
+    for (const [i, addr] of PUSHGATEWAY_ADDRS.entries()) {
       expect(deletedJobs(wide, `http://${addr}:9091`)).toEqual([foreign]);
-      expect(await jobsOn(addr)).toEqual([...liveCounts.keys()].sort());
+      expect(await jobsOn(addr)).toEqual([...liveJobs].sort());
+      expect(await pushTimesOn(addr, liveJobs), `live push times on ${addr}`).toEqual(
+        pushedAgainAt[i],
+      );
     }
   });
 

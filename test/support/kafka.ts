@@ -1,5 +1,8 @@
 // Helpers for tests that talk to the real Kafka broker started by `bash scripts/kafka.sh up`.
 import { randomBytes } from 'node:crypto';
+import type { DynamicModule, INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { Kafka, logLevel, Partitioners, type Admin, type RecordMetadata } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { findSample } from './stack';
@@ -66,11 +69,24 @@ async function withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
   }
 }
 
-/** Creates the topics (replication 1) and waits until every partition has a leader. */
-export async function createTopics(names: string[], partitions = 1): Promise<void> {
+/**
+ * Creates the topics (replication 1) and waits until every partition has a leader. `config`:
+ * topic settings, e.g. `{ 'max.message.bytes': '1024' }`.
+ */
+export async function createTopics(
+  names: string[],
+  partitions = 1,
+  config: Record<string, string> = {},
+): Promise<void> {
+  const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }));
   return withAdmin(async (admin) => {
     await admin.createTopics({
-      topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+      topics: names.map((topic) => ({
+        topic,
+        numPartitions: partitions,
+        replicationFactor: 1,
+        configEntries,
+      })),
       waitForLeaders: true,
     });
   });
@@ -185,4 +201,31 @@ export async function registrySample(
   labels: Record<string, string> = {},
 ): Promise<number | undefined> {
   return findSample(parseTextFormat(await registry.metrics()), name, labels);
+}
+
+/**
+ * A Nest Kafka microservice of `module` on the test broker, listening: client `clientId`, consumer
+ * group `groupId`, reading from the start. The caller closes it.
+ */
+export async function listenKafkaMicroservice(
+  module: DynamicModule,
+  clientId: string,
+  groupId: string,
+): Promise<INestMicroservice> {
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(module, {
+    transport: Transport.KAFKA,
+    options: {
+      client: { clientId, brokers: [KAFKA_BROKER], logLevel: logLevel.ERROR },
+      consumer: { groupId, maxWaitTimeInMs: 200 },
+      subscribe: { fromBeginning: true },
+    },
+    logger: ['error', 'warn'],
+  });
+  try {
+    await app.listen();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  return app;
 }

@@ -1,5 +1,5 @@
 // Shared by the option tests: a deployment's env vars, and the error a bad option must raise.
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { MetricsOptionsError } from '../../lib/metrics.options';
 
 /** The env vars of a pod in a cluster, as its Deployment sets them. */
@@ -29,6 +29,29 @@ export const METRICS_ENV_VARS = [
   'METRICS_POD_PORT',
   'METRICS_PUSH_RATE',
   'METRICS_PUSH_ENABLED',
+  'METRICS_DNS_SERVERS',
+  'METRICS_STRICT_OPTIONS',
+  'METRICS_ENDPOINT_PORT',
   'METRICS_PUSH_PROTOCOL',
   'METRICS_PUSH_PATH',
 ] as const;
+
+/**
+ * Registers hooks that clear every env var the module reads before each test, as on a machine
+ * with none, and put back the values they had after it.
+ */
+export function useClearedMetricsEnv(): void {
+  const saved: Record<string, string | undefined> = {};
+  beforeEach(() => {
+    for (const name of METRICS_ENV_VARS) {
+      saved[name] = process.env[name];
+      delete process.env[name];
+    }
+  });
+  afterEach(() => {
+    for (const name of METRICS_ENV_VARS) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+}

@@ -42,9 +42,9 @@ try {
   );
   const found = [];
   if (served !== expected) found.push(`/metrics serves ${served}, expected ${expected}`);
-  if (report.skipped !== 'no-service-name' || report.targets.length !== 0)
+  if (report.skipped !== 'no-service-name' || report.targets.length !== 0 || report.ok !== true)
     found.push(
-      `pushNow() resolved with skipped ${report.skipped} and ${report.targets.length} targets, expected skipped no-service-name and none`,
+      `pushNow() resolved with skipped ${report.skipped}, ${report.targets.length} targets and ok ${report.ok}, expected skipped no-service-name, none and ok true`,
     );
   for (const problem of found) console.error(`compat: ${COMPAT_APP}: ${problem}`);
   if (found.length > 0) process.exitCode = 1;

@@ -7,8 +7,11 @@ import type {
   Producer,
   Transaction,
 } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { instrumentConsumer, instrumentProducer } from '../../../lib/kafka/kafkajs.instrument';
+import { MetricsManager } from '../../../lib/manager/metrics.manager';
+import { resolveMetricsOptions } from '../../../lib/metrics.options';
 import { testManager } from './support';
 
 class Invalid extends Error {}
@@ -229,5 +232,45 @@ describe('instrumentProducer', () => {
     await aborted.send({ topic: 'a', messages: [{ value: '3' }] });
     await aborted.abort();
     expect(m.messagesProduced('a')).toBe(2);
+  });
+
+  it('counts one-message sends to each of 1500 topics once, past the topics it keeps a callback for', async () => {
+    const m = new MetricsManager(
+      resolveMetricsOptions(
+        { job: 'pod-1', app: 'orders', pushEnabled: false, maxTopics: 2000 },
+        {},
+      ),
+      new Registry(),
+    );
+    const producer = instrumentProducer(
+      fakeProducer(() => false),
+      m,
+    );
+    const topics = Array.from({ length: 1500 }, (_, i) => `topic-${i}`);
+    for (const topic of [...topics, ...topics])
+      await producer.send({ topic, messages: [{ value: '1' }] });
+    expect(topics.filter((topic) => m.messagesProduced(topic) !== 2)).toEqual([]);
+  });
+
+  it('hands the caller what the send resolved to, or the error it rejected with, unchanged', async () => {
+    const acknowledged = [{ topicName: 'a', partition: 0, errorCode: 0 }];
+    const refused = new Error('broker said no');
+    let outcome: () => Promise<unknown> = async () => acknowledged;
+    const producer = instrumentProducer(
+      {
+        send: () => outcome(),
+        sendBatch: () => outcome(),
+        transaction: outcome,
+      } as unknown as Producer,
+      testManager(),
+    );
+    await expect(producer.send({ topic: 'a', messages: [{ value: '1' }] })).resolves.toBe(
+      acknowledged,
+    );
+    await expect(producer.sendBatch({ topicMessages: [] })).resolves.toBe(acknowledged);
+    outcome = async () => {
+      throw refused;
+    };
+    await expect(producer.send({ topic: 'a', messages: [{ value: '1' }] })).rejects.toBe(refused);
   });
 });

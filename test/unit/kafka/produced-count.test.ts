@@ -1,6 +1,7 @@
 import { lastValueFrom, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { CountProducedInterceptor } from '../../../lib/kafka/count-produced.interceptor';
+import { CountedClients } from '../../../lib/kafka/counted-clients';
 import { countProducedResult } from '../../../lib/kafka/produced-count';
 import { httpExecutionContext, testManager } from './support';
 
@@ -38,7 +39,12 @@ describe('@CountProduced counting rule', () => {
 
   it('counts the last value of a completed handler stream and nothing for a failed one', async () => {
     const m = testManager();
-    const interceptor = new CountProducedInterceptor(m, null, 'Orders.handle');
+    const interceptor = new CountProducedInterceptor(
+      m,
+      null,
+      'Orders.handle',
+      new CountedClients(),
+    );
     await lastValueFrom(
       interceptor.intercept(httpExecutionContext(), {
         handle: () => of({ topic: 'a', messages: [{}, {}] }),

@@ -1,5 +1,6 @@
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { KafkaContext } from '@nestjs/microservices';
+import type { ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
 import { resolveMetricsOptions } from '../../../lib/metrics.options';
@@ -52,4 +53,67 @@ export function httpExecutionContext(): ExecutionContextHost {
   const host = new ExecutionContextHost([{}, {}, () => undefined]);
   host.setType('http');
   return host;
+}
+
+/** A send the fake kafkajs producer refuses, as the broker refuses a message over `max.message.bytes`. */
+export class RefusedSend extends Error {}
+
+/**
+ * The part of a kafkajs producer a `ClientKafka` uses, with no broker: `send` / `sendBatch`
+ * resolve at once (the broker's acknowledgement), or reject with {@link RefusedSend} for a
+ * message whose value is `'refuse'`.
+ */
+export function fakeProducer() {
+  const refused = (messages: readonly { value?: unknown }[]) =>
+    messages.some((m) => m.value === 'refuse');
+  const producer = {
+    events: { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' },
+    connects: 0,
+    on: () => () => undefined,
+    async connect() {
+      producer.connects++;
+    },
+    async disconnect() {},
+    async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+      if (refused(record.messages)) throw new RefusedSend('MESSAGE_TOO_LARGE');
+      return [{ topicName: record.topic, partition: 0, errorCode: 0 }];
+    },
+    async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+      const records = batch.topicMessages ?? [];
+      if (records.some((r) => refused(r.messages))) throw new RefusedSend('MESSAGE_TOO_LARGE');
+      return records.map((r) => ({ topicName: r.topic, partition: 0, errorCode: 0 }));
+    },
+    async transaction(): Promise<never> {
+      throw new Error('no transactions in the fake producer');
+    },
+  };
+  /** Its own methods, before anything wraps them. */
+  const own = {
+    send: producer.send,
+    sendBatch: producer.sendBatch,
+    transaction: producer.transaction,
+  };
+  return Object.assign(producer, { own });
+}
+
+/** A fake kafkajs producer of {@link fakeProducer}, as a kafkajs `Producer`. */
+export type FakeProducer = ReturnType<typeof fakeProducer>;
+
+/**
+ * Makes a Nest `ClientKafka` (`producerOnlyMode`) connect to no broker: its kafkajs client is a
+ * stand-in handing out {@link fakeProducer}s; `producers` lists those it created, one per
+ * `connect()` after a `close()`.
+ */
+export function withFakeKafka(client: object): { producers: FakeProducer[] } {
+  const producers: FakeProducer[] = [];
+  Object.assign(client, {
+    createClient: async () => ({
+      producer: () => {
+        const producer = fakeProducer();
+        producers.push(producer);
+        return producer;
+      },
+    }),
+  });
+  return { producers };
 }

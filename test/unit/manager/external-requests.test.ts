@@ -3,7 +3,6 @@ import { Counter, Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
 import type { ExternalRequestLabels } from '../../../lib/manager/external-requests';
-import { OVERFLOW_LABEL_VALUE } from '../../../lib/metrics.constants';
 import { resolveMetricsOptions, type MetricsModuleOptions } from '../../../lib/metrics.options';
 
 function manager(options: MetricsModuleOptions = {}, registry = new Registry()): MetricsManager {
@@ -113,11 +112,11 @@ describe('MetricsManager.incExternalRequests', () => {
     expect(values[2]).toEqual({
       labels: {
         ...fixed,
-        request_to: OVERFLOW_LABEL_VALUE,
-        request_endpoint: OVERFLOW_LABEL_VALUE,
-        request_type: OVERFLOW_LABEL_VALUE,
-        is_bulk: OVERFLOW_LABEL_VALUE,
-        status_code: OVERFLOW_LABEL_VALUE,
+        request_to: '__overflow__',
+        request_endpoint: '__overflow__',
+        request_type: '__overflow__',
+        is_bulk: '__overflow__',
+        status_code: '__overflow__',
       },
       value: 3 + 4 + 5,
     });

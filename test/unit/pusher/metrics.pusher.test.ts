@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { Logger } from '@nestjs/common';
-import { Gauge, Registry } from 'prom-client';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
 import { resolveMetricsOptions, type MetricsModuleOptions } from '../../../lib/metrics.options';
@@ -258,6 +258,56 @@ describe('MetricsPusher', () => {
     await pusher.pushNow();
     // 'pusher:s3cret' in base64 (RFC 7617), written out.
     expect(authorization).toBe('Basic cHVzaGVyOnMzY3JldA==');
+  });
+
+  it("pushes registry.metrics()'s text, with a warning, when the sliced serialiser cannot read prom-client's counters", async () => {
+    const port = await startPods(['ok', 'ok']);
+    resolveTo(ADDRESSES.slice(0, 2));
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const { pusher, manager, registry } = makePusher(port);
+    manager.incMessagesConsumed('orders', 7);
+    // A prom-client whose counter reader throws on the serialiser's view of the metric.
+    const read = Counter.prototype.get;
+    vi.spyOn(Counter.prototype, 'get').mockImplementation(function (this: Counter) {
+      if (Object.getPrototypeOf(this) === Counter.prototype) return read.call(this);
+      return Promise.reject(new TypeError('Cannot read private member #series'));
+    });
+    const whole: string[] = [];
+    const metrics = registry.metrics.bind(registry);
+    vi.spyOn(registry, 'metrics').mockImplementation(async () => {
+      whole.push(await metrics());
+      return whole[whole.length - 1];
+    });
+    const report = await pusher.pushNow();
+    expect(report).toMatchObject({ kind: 'push', ok: true, succeeded: 2 });
+    expect(whole).toHaveLength(1);
+    for (const pod of pods) expect(pod.requests[0].body).toBe(whole[0]);
+    expect(whole[0]).toContain('messages_consumed{app="orders",job="pod-1",topic="orders"} 7');
+    const fallbacks = warn.mock.calls.filter(([m]) => String(m).includes('in slices'));
+    expect(fallbacks).toHaveLength(1);
+    expect(String(fallbacks[0][0])).toContain('(Cannot read private member #series)');
+  });
+
+  it("pushes nothing and reports the error when the app's own collect callback throws", async () => {
+    const port = await startPods(['ok']);
+    resolveTo([ADDRESSES[0]]);
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const { pusher, registry } = makePusher(port);
+    new Gauge({
+      name: 'app_broken',
+      help: 'broken',
+      registers: [registry],
+      collect() {
+        throw new Error('the app cannot collect');
+      },
+    });
+    const report = await pusher.pushNow();
+    expect(report).toMatchObject({
+      ok: false,
+      succeeded: 0,
+      error: 'cannot serialise the registry: the app cannot collect',
+    });
+    expect(pods[0].requests).toHaveLength(0);
   });
 });
 
