@@ -17,8 +17,7 @@ export interface ConsumedMetersOptions {
    * `undefined`: the registry's histogram if the module made one (the option is on), else none;
    * `false`: none.
    */
-  readonly processingTime?:
-    { readonly buckets: readonly number[]; readonly maxTopics?: number } | false;
+  readonly processingTime?: { readonly buckets: readonly number[] } | false;
 }
 
 /** {@link ConsumedMeters.begin}'s answer when processing time is off. */

@@ -23,7 +23,7 @@ export function kafkaCountingOptions(
   const buckets = resolved.processingTime?.buckets;
   return {
     countConsumed,
-    processingTime: buckets && { buckets, maxTopics: resolved.maxTopics },
+    processingTime: buckets && { buckets },
   };
 }
 

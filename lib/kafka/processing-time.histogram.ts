@@ -49,12 +49,13 @@ export class ProcessingTimeHistogram {
 
   /**
    * The histogram of `metrics`' registry. With `create`, it is made when absent (an existing one
-   * keeps its buckets); without, only an existing one is returned. `undefined` (and a warning
+   * keeps its buckets) with the module's `maxTopics` cap (every path that creates it shares the
+   * cap); without, only an existing one is returned. `undefined` (and a warning
    * when asked to create) when another metric has its name.
    */
   static of(
     metrics: MetricsManager,
-    create?: { readonly buckets: readonly number[]; readonly maxTopics?: number },
+    create?: { readonly buckets: readonly number[] },
   ): ProcessingTimeHistogram | undefined {
     const existing = metrics.registry.getSingleMetric(PROCESSING_TIME_METRIC) as unknown;
     if (existing instanceof ProcessingTimeHistogram) return existing;
@@ -63,7 +64,7 @@ export class ProcessingTimeHistogram {
       new Logger(LOGGER_CONTEXT).warn(metricClash(PROCESSING_TIME_METRIC));
       return undefined;
     }
-    return new ProcessingTimeHistogram(metrics, create.buckets, create.maxTopics ?? 1000);
+    return new ProcessingTimeHistogram(metrics, create.buckets, metrics.maxTopics);
   }
 
   /** One message of `topic` took `seconds`. */
