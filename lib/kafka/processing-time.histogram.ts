@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Histogram, Metric } from 'prom-client';
 import type { MetricsManager } from '../manager/metrics.manager';
 import { LABEL, LOGGER_CONTEXT, OVERFLOW_LABEL_VALUE } from '../metrics.constants';
-import { labelOverflow } from '../metrics.messages';
+import { CappedSeries } from '../manager/capped-series';
 import { PROCESSING_TIME_METRIC } from './kafka.constants';
 import { metricClash } from './kafka.messages';
 
@@ -33,16 +33,16 @@ export class ProcessingTimeHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
 
-  private readonly topics = new Map<string, TopicTimes>();
-  private overflow: TopicTimes | undefined;
+  private readonly topics: CappedSeries<TopicTimes>;
   private readonly fixed: Readonly<Record<string, string>>;
 
   private constructor(
     metrics: MetricsManager,
     /** Upper bounds of the buckets, increasing; `+Inf` is implied. */
     readonly buckets: readonly number[],
-    private readonly maxTopics: number,
+    maxTopics: number,
   ) {
+    this.topics = new CappedSeries(PROCESSING_TIME_METRIC, LABEL.topic, maxTopics);
     this.fixed = { [LABEL.app]: metrics.app, [LABEL.job]: metrics.job };
     metrics.registry.registerMetric(this as unknown as Metric);
   }
@@ -132,16 +132,11 @@ export class ProcessingTimeHistogram {
   }
 
   private add(topic: string): TopicTimes {
-    if (this.topics.size >= this.maxTopics) {
-      if (this.overflow === undefined) {
-        new Logger(LOGGER_CONTEXT).warn(labelOverflow(this.name, LABEL.topic, this.maxTopics));
-        this.overflow = this.newTopic(OVERFLOW_LABEL_VALUE);
-      }
-      return this.overflow;
-    }
-    const times = this.newTopic(topic);
-    this.topics.set(topic, times);
-    return times;
+    return this.topics.add(
+      topic,
+      () => this.newTopic(topic),
+      () => this.newTopic(OVERFLOW_LABEL_VALUE),
+    );
   }
 
   private newTopic(topic: string): TopicTimes {
@@ -152,7 +147,6 @@ export class ProcessingTimeHistogram {
   }
 
   private *allTopics(): Iterable<TopicTimes> {
-    yield* this.topics.values();
-    if (this.overflow) yield this.overflow;
+    yield* this.topics.all();
   }
 }
