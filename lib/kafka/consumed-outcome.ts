@@ -100,12 +100,10 @@ export function countConsumedOutcome(
     return result;
   }
   if (isObservable(result)) return countOnComplete(result, metrics, topic, meters, start);
-  const then = (result as Partial<PromiseLike<unknown>>).then;
-  if (typeof then === 'function') {
+  if (isThenable(result)) {
     if (start === NOT_TIMED)
-      return then.call(result, (value: unknown) => countConsumedOutcome(value, metrics, topic));
-    return then.call(
-      result,
+      return result.then((value: unknown) => countConsumedOutcome(value, metrics, topic));
+    return result.then(
       (value: unknown) => countConsumedOutcome(value, metrics, topic, meters, start),
       (error: unknown) => {
         meters!.end(topic, start);
@@ -116,4 +114,13 @@ export function countConsumedOutcome(
   metrics.incMessagesConsumed(topic);
   meters?.end(topic, start);
   return result;
+}
+
+/**
+ * Whether a handler's result is a promise (any thenable): the one test, for every consumed and
+ * produced path, of whether a count waits for the result to settle ("counts when the attempt
+ * completes without an exception") or is made at once.
+ */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as Partial<PromiseLike<unknown>> | null | undefined)?.then === 'function';
 }
