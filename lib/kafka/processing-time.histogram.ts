@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Histogram, Metric } from 'prom-client';
 import type { MetricsManager } from '../manager/metrics.manager';
+import { ownMetric } from '../metrics/own-metric';
 import { LABEL, LOGGER_CONTEXT, OVERFLOW_LABEL_VALUE } from '../metrics.constants';
 import { CappedSeries } from '../manager/capped-series';
 import { PROCESSING_TIME_METRIC } from './kafka.constants';
@@ -57,14 +58,19 @@ export class ProcessingTimeHistogram {
     metrics: MetricsManager,
     create?: { readonly buckets: readonly number[] },
   ): ProcessingTimeHistogram | undefined {
-    const existing = metrics.registry.getSingleMetric(PROCESSING_TIME_METRIC) as unknown;
-    if (existing instanceof ProcessingTimeHistogram) return existing;
-    if (create === undefined) return undefined;
-    if (existing !== undefined) {
-      new Logger(LOGGER_CONTEXT).warn(metricClash(PROCESSING_TIME_METRIC));
-      return undefined;
+    const isOurs = (m: unknown): m is ProcessingTimeHistogram =>
+      m instanceof ProcessingTimeHistogram;
+    if (create === undefined) {
+      const existing: unknown = metrics.registry.getSingleMetric(PROCESSING_TIME_METRIC);
+      return isOurs(existing) ? existing : undefined;
     }
-    return new ProcessingTimeHistogram(metrics, create.buckets, metrics.maxTopics);
+    return ownMetric(
+      metrics.registry,
+      PROCESSING_TIME_METRIC,
+      isOurs,
+      () => new ProcessingTimeHistogram(metrics, create.buckets, metrics.maxTopics),
+      () => void new Logger(LOGGER_CONTEXT).warn(metricClash(PROCESSING_TIME_METRIC)),
+    );
   }
 
   /** One message of `topic` took `seconds`. */
