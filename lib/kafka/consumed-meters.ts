@@ -10,15 +10,14 @@ import { SecondsBehindGauge } from './seconds-behind.gauge';
 export interface ConsumedMetersOptions {
   /** Keep `seconds_behind` from the messages' timestamps. Default true. */
   readonly secondsBehind?: boolean;
-  /** Lag gauge for the consumers seen in a `KafkaContext`, or `false`. Default `kafka_consumer_offset_lag`. */
-  readonly lag?: string | false;
+  /** `false`: no lag gauge for the consumers seen in a `KafkaContext`. Default: `kafka_consumer_offset_lag`. */
+  readonly lag?: false;
   /**
    * Processing time: buckets to create the histogram with when the registry has none yet;
    * `undefined`: the registry's histogram if the module made one (the option is on), else none;
    * `false`: none.
    */
-  readonly processingTime?:
-    { readonly buckets: readonly number[]; readonly maxTopics?: number } | false;
+  readonly processingTime?: { readonly buckets: readonly number[] } | false;
 }
 
 /** {@link ConsumedMeters.begin}'s answer when processing time is off. */
@@ -52,7 +51,7 @@ export class ConsumedMeters {
     this.resolved = true;
     const { secondsBehind, lag, processingTime } = this.options;
     if (secondsBehind !== false) this.age = SecondsBehindGauge.of(this.metrics);
-    if (lag !== false) this.lag = ConsumerLagGauge.of(this.metrics, lag ?? DEFAULT_LAG_METRIC_NAME);
+    if (lag !== false) this.lag = ConsumerLagGauge.of(this.metrics, DEFAULT_LAG_METRIC_NAME);
     if (processingTime !== false)
       this.times = ProcessingTimeHistogram.of(this.metrics, processingTime);
     return this;

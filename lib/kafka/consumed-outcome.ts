@@ -14,8 +14,8 @@ export function countOnComplete<T>(
   source: Observable<T>,
   metrics: MetricsManager,
   topic: string,
-  meters?: ConsumedMeters,
-  start = NOT_TIMED,
+  meters: ConsumedMeters,
+  start: number,
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
     source.subscribe(new CountingObserver(subscriber, metrics, topic, meters, start));
@@ -39,7 +39,7 @@ class CountingObserver<T> {
     private readonly downstream: Subscriber<T>,
     private readonly metrics: MetricsManager,
     private readonly topic: string,
-    private readonly meters: ConsumedMeters | undefined,
+    private readonly meters: ConsumedMeters,
     private readonly start: number,
   ) {}
 
@@ -54,7 +54,7 @@ class CountingObserver<T> {
   error(error: unknown): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.meters?.end(this.topic, this.start);
+    this.meters.end(this.topic, this.start);
     this.downstream.error(error);
   }
 
@@ -63,7 +63,7 @@ class CountingObserver<T> {
     if (this.stopped) return;
     this.stopped = true;
     this.metrics.incMessagesConsumed(this.topic);
-    this.meters?.end(this.topic, this.start);
+    this.meters.end(this.topic, this.start);
     this.downstream.complete();
   }
 
@@ -91,29 +91,38 @@ export function countConsumedOutcome(
   result: unknown,
   metrics: MetricsManager,
   topic: string,
-  meters?: ConsumedMeters,
-  start = NOT_TIMED,
+  meters: ConsumedMeters,
+  start: number,
 ): unknown {
   if (result === null || typeof result !== 'object') {
     metrics.incMessagesConsumed(topic);
-    meters?.end(topic, start);
+    meters.end(topic, start);
     return result;
   }
   if (isObservable(result)) return countOnComplete(result, metrics, topic, meters, start);
-  const then = (result as Partial<PromiseLike<unknown>>).then;
-  if (typeof then === 'function') {
+  if (isThenable(result)) {
     if (start === NOT_TIMED)
-      return then.call(result, (value: unknown) => countConsumedOutcome(value, metrics, topic));
-    return then.call(
-      result,
+      return result.then((value: unknown) =>
+        countConsumedOutcome(value, metrics, topic, meters, NOT_TIMED),
+      );
+    return result.then(
       (value: unknown) => countConsumedOutcome(value, metrics, topic, meters, start),
       (error: unknown) => {
-        meters!.end(topic, start);
+        meters.end(topic, start);
         throw error;
       },
     );
   }
   metrics.incMessagesConsumed(topic);
-  meters?.end(topic, start);
+  meters.end(topic, start);
   return result;
+}
+
+/**
+ * Whether a handler's result is a promise (any thenable): the one test, for every consumed and
+ * produced path, of whether a count waits for the result to settle ("counts when the attempt
+ * completes without an exception") or is made at once.
+ */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as Partial<PromiseLike<unknown>> | null | undefined)?.then === 'function';
 }

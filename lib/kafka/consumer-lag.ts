@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Consumer, ConsumerEndBatchProcessEvent, ConsumerGroupJoinEvent } from 'kafkajs';
 import { Gauge } from 'prom-client';
 import type { MetricsManager } from '../manager/metrics.manager';
+import { ownMetric } from '../metrics/own-metric';
 import { LABEL, LOGGER_CONTEXT } from '../metrics.constants';
 import { lagMetricClash } from './kafka.messages';
 
@@ -34,11 +35,13 @@ export class ConsumerLagGauge extends Gauge<string> {
    * when another metric has the name.
    */
   static of(metrics: MetricsManager, name: string): ConsumerLagGauge | undefined {
-    const existing = metrics.registry.getSingleMetric(name);
-    if (existing === undefined) return new ConsumerLagGauge(metrics, name);
-    if (existing instanceof ConsumerLagGauge) return existing;
-    new Logger(LOGGER_CONTEXT).warn(lagMetricClash(name));
-    return undefined;
+    return ownMetric(
+      metrics.registry,
+      name,
+      (m): m is ConsumerLagGauge => m instanceof ConsumerLagGauge,
+      () => new ConsumerLagGauge(metrics, name),
+      () => void new Logger(LOGGER_CONTEXT).warn(lagMetricClash(name)),
+    );
   }
 
   /**

@@ -1,3 +1,23 @@
+/**
+ * Entry of `lib/kafka/`: the providers of the Kafka counting. Where each count is made:
+ *
+ * Consumed (`messages_consumed`, `messages_errors`, processing time):
+ * - Nest Kafka transport, no code: `kafka-handlers.binder.ts` wraps each handler through
+ *   `consumed-handler.wrapper.ts`, which counts with `countConsumedOutcome` (`consumed-outcome.ts`).
+ * - `KafkaConsumedInterceptor` fallback: `consumed.interceptor.ts` counts with `countOnComplete`
+ *   (`consumed-outcome.ts`).
+ * - kafkajs `instrumentConsumer`: `kafkajs.instrument.ts` (`countingEachMessage` / `countingEachBatch`).
+ *
+ * Produced (`messages_produced`):
+ * - `ClientKafka`: `client-kafka.binder.ts` hooks the client's producer with `countProducer`
+ *   (`kafkajs-producer.instrument.ts`).
+ * - `@CountProduced`: `count-produced.interceptor.ts` counts with `countProducedResult` (`produced-count.ts`).
+ * - kafkajs `instrumentProducer`: `kafkajs.instrument.ts` calls `countProducer`
+ *   (`kafkajs-producer.instrument.ts`).
+ *
+ * Shared: the label cap is `lib/manager/capped-series.ts`, lookup-or-create of the module's own
+ * metrics `lib/metrics/own-metric.ts`, "is the result a promise" `isThenable` in `consumed-outcome.ts`.
+ */
 import type { Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { MetricsErrorsFilter } from '../errors/errors.filter';
@@ -23,7 +43,7 @@ export function kafkaCountingOptions(
   const buckets = resolved.processingTime?.buckets;
   return {
     countConsumed,
-    processingTime: buckets && { buckets, maxTopics: resolved.maxTopics },
+    processingTime: buckets && { buckets },
   };
 }
 

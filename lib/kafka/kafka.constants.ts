@@ -9,7 +9,7 @@ export interface KafkaCountingOptions {
   /** Count `messages_consumed` (and report lag and `seconds_behind`) in every discovered Kafka handler. */
   readonly countConsumed: boolean;
   /** The processing-time histogram's buckets and most topics, when the option turns it on. */
-  readonly processingTime?: { readonly buckets: readonly number[]; readonly maxTopics: number };
+  readonly processingTime?: { readonly buckets: readonly number[] };
 }
 
 /** Injection token of what the binder did at start-up (see `countingProviders`). */

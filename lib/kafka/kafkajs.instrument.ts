@@ -10,6 +10,7 @@ import type {
 import { LOGGER_CONTEXT } from '../metrics.constants';
 import type { MetricsManager } from '../manager/metrics.manager';
 import { ConsumedMeters, NOT_TIMED } from './consumed-meters';
+import { isThenable } from './consumed-outcome';
 import { ConsumerLagGauge } from './consumer-lag';
 import { DEFAULT_LAG_METRIC_NAME, INSTRUMENTED } from './kafka.constants';
 import { alreadyInstrumented, producerOfCountedClient } from './kafka.messages';
@@ -150,10 +151,6 @@ function countingEachMessage(
     );
     return result;
   };
-}
-
-function isThenable(value: unknown): value is Promise<unknown> {
-  return typeof (value as Promise<unknown> | undefined)?.then === 'function';
 }
 
 function countingEachBatch(

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { Histogram, Metric } from 'prom-client';
 import type { MetricsManager } from '../manager/metrics.manager';
+import { ownMetric } from '../metrics/own-metric';
 import { LABEL, LOGGER_CONTEXT, OVERFLOW_LABEL_VALUE } from '../metrics.constants';
-import { labelOverflow } from '../metrics.messages';
+import { CappedSeries } from '../manager/capped-series';
 import { PROCESSING_TIME_METRIC } from './kafka.constants';
 import { metricClash } from './kafka.messages';
 
@@ -33,37 +34,43 @@ export class ProcessingTimeHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
 
-  private readonly topics = new Map<string, TopicTimes>();
-  private overflow: TopicTimes | undefined;
+  private readonly topics: CappedSeries<TopicTimes>;
   private readonly fixed: Readonly<Record<string, string>>;
 
   private constructor(
     metrics: MetricsManager,
     /** Upper bounds of the buckets, increasing; `+Inf` is implied. */
     readonly buckets: readonly number[],
-    private readonly maxTopics: number,
+    maxTopics: number,
   ) {
+    this.topics = new CappedSeries(PROCESSING_TIME_METRIC, LABEL.topic, maxTopics);
     this.fixed = { [LABEL.app]: metrics.app, [LABEL.job]: metrics.job };
     metrics.registry.registerMetric(this as unknown as Metric);
   }
 
   /**
    * The histogram of `metrics`' registry. With `create`, it is made when absent (an existing one
-   * keeps its buckets); without, only an existing one is returned. `undefined` (and a warning
+   * keeps its buckets) with the module's `maxTopics` cap (every path that creates it shares the
+   * cap); without, only an existing one is returned. `undefined` (and a warning
    * when asked to create) when another metric has its name.
    */
   static of(
     metrics: MetricsManager,
-    create?: { readonly buckets: readonly number[]; readonly maxTopics?: number },
+    create?: { readonly buckets: readonly number[] },
   ): ProcessingTimeHistogram | undefined {
-    const existing = metrics.registry.getSingleMetric(PROCESSING_TIME_METRIC) as unknown;
-    if (existing instanceof ProcessingTimeHistogram) return existing;
-    if (create === undefined) return undefined;
-    if (existing !== undefined) {
-      new Logger(LOGGER_CONTEXT).warn(metricClash(PROCESSING_TIME_METRIC));
-      return undefined;
+    const isOurs = (m: unknown): m is ProcessingTimeHistogram =>
+      m instanceof ProcessingTimeHistogram;
+    if (create === undefined) {
+      const existing: unknown = metrics.registry.getSingleMetric(PROCESSING_TIME_METRIC);
+      return isOurs(existing) ? existing : undefined;
     }
-    return new ProcessingTimeHistogram(metrics, create.buckets, create.maxTopics ?? 1000);
+    return ownMetric(
+      metrics.registry,
+      PROCESSING_TIME_METRIC,
+      isOurs,
+      () => new ProcessingTimeHistogram(metrics, create.buckets, metrics.maxTopics),
+      () => void new Logger(LOGGER_CONTEXT).warn(metricClash(PROCESSING_TIME_METRIC)),
+    );
   }
 
   /** One message of `topic` took `seconds`. */
@@ -131,16 +138,11 @@ export class ProcessingTimeHistogram {
   }
 
   private add(topic: string): TopicTimes {
-    if (this.topics.size >= this.maxTopics) {
-      if (this.overflow === undefined) {
-        new Logger(LOGGER_CONTEXT).warn(labelOverflow(this.name, LABEL.topic, this.maxTopics));
-        this.overflow = this.newTopic(OVERFLOW_LABEL_VALUE);
-      }
-      return this.overflow;
-    }
-    const times = this.newTopic(topic);
-    this.topics.set(topic, times);
-    return times;
+    return this.topics.add(
+      topic,
+      () => this.newTopic(topic),
+      () => this.newTopic(OVERFLOW_LABEL_VALUE),
+    );
   }
 
   private newTopic(topic: string): TopicTimes {
@@ -151,7 +153,6 @@ export class ProcessingTimeHistogram {
   }
 
   private *allTopics(): Iterable<TopicTimes> {
-    yield* this.topics.values();
-    if (this.overflow) yield this.overflow;
+    yield* this.topics.all();
   }
 }

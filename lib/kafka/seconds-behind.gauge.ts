@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import type { MetricsManager } from '../manager/metrics.manager';
+import { ownMetric } from '../metrics/own-metric';
 import { LABEL, LOGGER_CONTEXT } from '../metrics.constants';
 import { SECONDS_BEHIND_HELP, SECONDS_BEHIND_METRIC } from './kafka.constants';
 import { metricClash } from './kafka.messages';
@@ -36,10 +37,12 @@ export class SecondsBehindGauge extends Gauge<string> {
    * another metric has its name.
    */
   static of(metrics: MetricsManager): SecondsBehindGauge | undefined {
-    const existing = metrics.registry.getSingleMetric(SECONDS_BEHIND_METRIC);
-    if (existing === undefined) return new SecondsBehindGauge(metrics);
-    if (existing instanceof SecondsBehindGauge) return existing;
-    new Logger(LOGGER_CONTEXT).warn(metricClash(SECONDS_BEHIND_METRIC));
-    return undefined;
+    return ownMetric(
+      metrics.registry,
+      SECONDS_BEHIND_METRIC,
+      (m): m is SecondsBehindGauge => m instanceof SecondsBehindGauge,
+      () => new SecondsBehindGauge(metrics),
+      () => void new Logger(LOGGER_CONTEXT).warn(metricClash(SECONDS_BEHIND_METRIC)),
+    );
   }
 }

@@ -9,10 +9,10 @@ import { metricUnavailable } from './manager.messages';
 export const EXTERNAL_REQUESTS_METRIC = 'external_requests';
 
 /** Help text of `external_requests`, the original's. */
-export const EXTERNAL_REQUESTS_HELP = 'Network calls to external services';
+const EXTERNAL_REQUESTS_HELP = 'Network calls to external services';
 
 /** Labels of `external_requests` after `app` and `job`, in the original's order. */
-export const EXTERNAL_REQUEST_LABELS = [
+const EXTERNAL_REQUEST_LABELS = [
   'request_to',
   'request_endpoint',
   'request_type',
@@ -35,7 +35,7 @@ export interface ExternalRequestLabels {
 }
 
 /** Why a label set was refused: the label at fault and its value. */
-export interface RejectedLabel {
+interface RejectedLabel {
   readonly label: string;
   readonly value: unknown;
 }
@@ -108,7 +108,7 @@ export class ExternalRequests {
  * The label values of one call, in {@link EXTERNAL_REQUEST_LABELS}' order, or the label at fault
  * when one is neither a string nor a number (e.g. an object from an untyped caller).
  */
-export function externalRequestValues(
+function externalRequestValues(
   labels: ExternalRequestLabels,
 ): readonly string[] | RejectedLabel {
   if (typeof labels !== 'object' || labels === null) return { label: 'labels', value: labels };
@@ -133,7 +133,7 @@ export function externalRequestValues(
  * characters their values hold (a joined string would let `"a|b","c"` meet `"a","b|c"`). Built
  * once per call: an external request is a network call, thousands of times dearer than this.
  */
-export function requestKey(values: readonly string[]): string {
+function requestKey(values: readonly string[]): string {
   return JSON.stringify(values);
 }
 

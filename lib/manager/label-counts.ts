@@ -1,8 +1,7 @@
-import { Logger } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { SERIES_PER_SLICE, yieldToEventLoop } from '../event-loop';
-import { OVERFLOW_LABEL_VALUE, LOGGER_CONTEXT } from '../metrics.constants';
-import { labelOverflow } from '../metrics.messages';
+import { OVERFLOW_LABEL_VALUE } from '../metrics.constants';
+import { CappedSeries } from './capped-series';
 import type { MetricType } from '../metrics.options';
 
 type Child = { set?(value: number): void; inc(value: number): void };
@@ -23,10 +22,8 @@ export class CountCell {
  * metric when the registry is collected, once per push, so a count costs a map lookup and an add.
  */
 export class LabelCounts {
-  private readonly cells = new Map<string, CountCell>();
-  private overflow: CountCell | undefined;
+  private readonly cells: CappedSeries<CountCell>;
   private readonly metric: Gauge<string> | Counter<string>;
-  private readonly logger = new Logger(LOGGER_CONTEXT);
   private readonly labels: readonly string[];
 
   /**
@@ -41,11 +38,12 @@ export class LabelCounts {
     readonly type: MetricType,
     private readonly fixed: Readonly<Record<string, string>>,
     varying: string | readonly string[],
-    private readonly cap: number,
+    cap: number,
     registry: Registry,
     private readonly overflowKey: string = OVERFLOW_LABEL_VALUE,
   ) {
     this.labels = typeof varying === 'string' ? [varying] : varying;
+    this.cells = new CappedSeries(name, this.labels.join('", "'), cap);
     const config = {
       name,
       help,
@@ -71,20 +69,15 @@ export class LabelCounts {
 
   /** Total counted under one key (the overflow series under the overflow key). */
   valueOf(key: string): number {
-    return (key === this.overflowKey ? this.overflow : this.cells.get(key))?.value ?? 0;
+    return (key === this.overflowKey ? this.cells.overflow : this.cells.get(key))?.value ?? 0;
   }
 
   private add(key: string, values: readonly string[]): CountCell {
-    if (this.cells.size >= this.cap) {
-      if (this.overflow === undefined) {
-        this.logger.warn(labelOverflow(this.name, this.labels.join('", "'), this.cap));
-        this.overflow = this.newCell(this.labels.map(() => OVERFLOW_LABEL_VALUE));
-      }
-      return this.overflow;
-    }
-    const cell = this.newCell(values);
-    this.cells.set(key, cell);
-    return cell;
+    return this.cells.add(
+      key,
+      () => this.newCell(values),
+      () => this.newCell(this.labels.map(() => OVERFLOW_LABEL_VALUE)),
+    );
   }
 
   private newCell(values: readonly string[]): CountCell {
@@ -94,8 +87,7 @@ export class LabelCounts {
   }
 
   private *allCells(): Iterable<CountCell> {
-    yield* this.cells.values();
-    if (this.overflow) yield this.overflow;
+    yield* this.cells.all();
   }
 
   /**

@@ -31,6 +31,8 @@ export class MetricsManager {
   readonly app: string;
   /** `job` label and push grouping key. */
   readonly job: string;
+  /** Most distinct topics (or label sets) any one metric of the module keeps; see the `maxTopics` option. */
+  readonly maxTopics: number;
 
   private readonly consumed: LabelCounts;
   private readonly produced: LabelCounts;
@@ -47,6 +49,7 @@ export class MetricsManager {
     this.registry = registry;
     this.app = options.app;
     this.job = options.job;
+    this.maxTopics = options.maxTopics;
     const fixed = { [LABEL.app]: options.app, [LABEL.job]: options.job };
     const { consumed, produced, errors } = options.metricNames;
     const type = options.metricType;

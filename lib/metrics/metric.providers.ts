@@ -14,6 +14,7 @@ import { MetricsManager } from '../manager/metrics.manager';
 import { METRICS_REGISTRY, SELF_METRIC_PREFIX } from '../metrics.constants';
 import { metricNameReserved, metricNameTaken, metricProviderFailed } from './metric.messages';
 import { getMetricToken } from './metric-token';
+import { ownMetric } from './own-metric';
 
 /** What a `make*Provider` takes: prom-client's configuration, without `registers` (the module's registry). */
 export type AppMetricConfiguration<C> = Omit<C, 'registers'>;
@@ -82,19 +83,18 @@ function existingOrNew<M>(registry: Registry, Metric: MetricClass<M>, config: Na
   if (typeof config.name === 'string' && config.name.startsWith(SELF_METRIC_PREFIX)) {
     throw new Error(metricNameReserved(SELF_METRIC_PREFIX));
   }
-  const existing = registry.getSingleMetric(config.name) as
-    (object & { labelNames?: readonly string[] }) | undefined;
-  if (existing === undefined) {
-    return new Metric({ ...config, registers: [registry] } as never);
-  }
-  const labels = existing.labelNames ?? [];
   const wanted = config.labelNames ?? [];
-  if (
-    existing instanceof Metric &&
-    labels.length === wanted.length &&
-    wanted.every((label) => labels.includes(label))
-  ) {
-    return existing;
-  }
-  throw new Error(metricNameTaken(existing.constructor.name, labels));
+  const labelsOf = (m: unknown) => (m as { labelNames?: readonly string[] }).labelNames ?? [];
+  return ownMetric(
+    registry,
+    config.name,
+    (m): m is M =>
+      m instanceof Metric &&
+      labelsOf(m).length === wanted.length &&
+      wanted.every((label) => labelsOf(m).includes(label)),
+    () => new Metric({ ...config, registers: [registry] } as never),
+    (existing): never => {
+      throw new Error(metricNameTaken((existing as object).constructor.name, labelsOf(existing)));
+    },
+  );
 }

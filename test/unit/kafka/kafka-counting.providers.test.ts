@@ -39,18 +39,17 @@ describe('countingProviders', () => {
     expect(countingOptions(providers)).toEqual({ countConsumed: false, processingTime: undefined });
   });
 
-  it('turns processing time on with the default buckets, or the buckets given, capped at maxTopics', () => {
+  it('turns processing time on with the default buckets, or the buckets given', () => {
     const providers = countingProviders(true, true);
     expect(countingOptions(providers, { processingTime: true })).toEqual({
       countConsumed: true,
       processingTime: {
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-        maxTopics: 1000,
       },
     });
     expect(countingOptions(providers, { processingTime: { buckets: [0.1, 1] } })).toEqual({
       countConsumed: true,
-      processingTime: { buckets: [0.1, 1], maxTopics: 1000 },
+      processingTime: { buckets: [0.1, 1] },
     });
     expect(() => countingOptions(providers, { processingTime: { buckets: [1, 0.1] } })).toThrow(
       /option "processingTime.buckets".*increasing.*\[1,0.1\]/,

@@ -140,6 +140,23 @@ describe('instrumentConsumer: seconds_behind and processing time', () => {
     );
   });
 
+  it("caps the processing-time histogram at the module's maxTopics, counting later topics under '__overflow__'", async () => {
+    const m = testManager(2);
+    const consumer = instrumentConsumer(fakeConsumer(), m, { processingTime: { buckets: [1] } });
+    await consumer.run({ eachMessage: async () => undefined });
+    const each = consumer.config!.eachMessage!;
+    for (const topic of ['a', 'b', 'c', 'd']) await each(at(topic, String(Date.now())));
+    const text = await m.registry.getSingleMetricAsString('message_processing_seconds');
+    const counts = text
+      .split('\n')
+      .filter((line) => line.startsWith('message_processing_seconds_count'));
+    expect(counts).toEqual([
+      'message_processing_seconds_count{app="orders",job="pod-1",topic="a"} 1',
+      'message_processing_seconds_count{app="orders",job="pod-1",topic="b"} 1',
+      'message_processing_seconds_count{app="orders",job="pod-1",topic="__overflow__"} 2',
+    ]);
+  });
+
   it('eachBatch: each resolved message gets an equal share of the time since the previous resolve', async () => {
     const m = testManager();
     const consumer = instrumentConsumer(fakeConsumer(), m, { processingTime: { buckets: [0.02] } });

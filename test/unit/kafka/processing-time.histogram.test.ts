@@ -65,8 +65,8 @@ describe('ProcessingTimeHistogram', () => {
   });
 
   it('counts topics past the cap under __overflow__, and starts from 0 after a registry reset', async () => {
-    const metrics = testManager();
-    const times = ProcessingTimeHistogram.of(metrics, { buckets: BUCKETS, maxTopics: 2 })!;
+    const metrics = testManager(2);
+    const times = ProcessingTimeHistogram.of(metrics, { buckets: BUCKETS })!;
     for (const topic of ['a', 'b', 'c', 'd']) times.record(topic, 0.5);
     const text = await metrics.registry.getSingleMetricAsString(times.name);
     expect(text).toContain(

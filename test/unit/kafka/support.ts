@@ -5,10 +5,10 @@ import { Registry } from 'prom-client';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
 import { resolveMetricsOptions } from '../../../lib/metrics.options';
 
-/** A manager with its own registry that never pushes. */
-export function testManager(): MetricsManager {
+/** A manager with its own registry that never pushes (`maxTopics` as given, else the default). */
+export function testManager(maxTopics?: number): MetricsManager {
   return new MetricsManager(
-    resolveMetricsOptions({ job: 'pod-1', app: 'orders', pushEnabled: false }, {}),
+    resolveMetricsOptions({ job: 'pod-1', app: 'orders', pushEnabled: false, maxTopics }, {}),
     new Registry(),
   );
 }
