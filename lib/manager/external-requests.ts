@@ -108,9 +108,7 @@ export class ExternalRequests {
  * The label values of one call, in {@link EXTERNAL_REQUEST_LABELS}' order, or the label at fault
  * when one is neither a string nor a number (e.g. an object from an untyped caller).
  */
-function externalRequestValues(
-  labels: ExternalRequestLabels,
-): readonly string[] | RejectedLabel {
+function externalRequestValues(labels: ExternalRequestLabels): readonly string[] | RejectedLabel {
   if (typeof labels !== 'object' || labels === null) return { label: 'labels', value: labels };
   const { requestTo, requestEndpoint, requestType, isBulk, statusCode } = labels;
   const values = [
