@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { LABEL, LOGGER_CONTEXT } from '../metrics.constants';
 import type { ResolvedMetricsOptions } from '../metrics.options';
-import { serialiseRegistry } from '../pusher/serialise-registry';
+import { serialiseRegistry } from '../serialiser/serialise-registry';
 import * as messages from './endpoint.messages';
 
 /** What a scrape of the registry is answered with, on either pull path. */

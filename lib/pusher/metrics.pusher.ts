@@ -22,7 +22,7 @@ import { PushClient } from './push-client';
 import { PushMetrics } from './push-metrics';
 import type { DiscoveryResult, PushReport, TargetResult } from './push-report';
 import { pushRequests, type PushRequests } from './push-requests';
-import { serialiseRegistry } from './serialise-registry';
+import { serialiseRegistry } from '../serialiser/serialise-registry';
 import { TargetDiscovery } from './target-discovery';
 
 /**

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, Summary, type Metric } from 'prom-client';
 import { SERIES_PER_SLICE, yieldToEventLoop } from '../event-loop';
 import { LOGGER_CONTEXT } from '../metrics.constants';
-import { slicedSerialiserFallback } from './serialise-registry.messages';
+import { slicedSerialiserFallback } from './serialiser.messages';
 
 // The shape `Metric.get()` resolves with (prom-client does not export its name).
 type MetricData = Awaited<ReturnType<Metric['get']>>;

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } f
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
 import { resolveMetricsOptions } from '../../../lib/metrics.options';
-import { serialiseRegistry } from '../../../lib/pusher/serialise-registry';
+import { serialiseRegistry } from '../../../lib/serialiser/serialise-registry';
 import { appMetricsIn, labelsOf, MODULE_LABELS, readsPerTurn } from '../../support/registry-slices';
 
 // scripts/prom-client-range.sh runs this file against the oldest prom-client of the peer range too.

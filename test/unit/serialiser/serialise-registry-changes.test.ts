@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { serialiseRegistry } from '../../../lib/pusher/serialise-registry';
+import { serialiseRegistry } from '../../../lib/serialiser/serialise-registry';
 import { appMetricsIn, betweenSlices, labelsOf } from '../../support/registry-slices';
 
 // The app keeps running while a push is serialised a slice at a time: what it changes between two
