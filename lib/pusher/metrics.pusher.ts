@@ -167,8 +167,8 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
     let error: string | undefined;
     if (kind === 'push') {
       try {
-        const serialised = await serialiseRegistry(this.registry);
-        body = Buffer.from(await this.requests.body(serialised), 'utf8');
+        const serialised = await serialiseRegistry(this.registry, this.requests.serialising);
+        body = Buffer.from(serialised, 'utf8');
       } catch (e) {
         error = `cannot serialise the registry: ${(e as Error).message}`;
         this.logger.error(error);
