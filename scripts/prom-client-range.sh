@@ -16,4 +16,4 @@ if [ ! -f "$dir/node_modules/prom-client/package.json" ]; then
 fi
 
 NUBIUM_TEST_PROM_CLIENT="$dir/node_modules/prom-client" NUBIUM_TEST_PROM_CLIENT_VERSION="$oldest" \
-  npx vitest run --project unit test/unit/pusher/serialise-registry "$@"
+  npx vitest run --project unit test/unit/serialiser/serialise-registry "$@"

@@ -1,6 +1,6 @@
 import { fillSeries, makeManager, uncapped } from '../support/registries';
 import type { CaseContext, Row } from '../support/result';
-import { serialiseRegistry } from '../../lib/pusher/serialise-registry';
+import { serialiseRegistry } from '../../lib/serialiser/serialise-registry';
 import { PushMetrics } from '../../lib/pusher/push-metrics';
 
 /** Case 8: bytes of one push body for 1k and 10k series of the standard metrics. */

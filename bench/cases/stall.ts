@@ -1,7 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { MetricsManager } from '../../lib/manager/metrics.manager';
 import type { MetricsPusher } from '../../lib/pusher/metrics.pusher';
-import { serialiseRegistry } from '../../lib/pusher/serialise-registry';
+import { serialiseRegistry } from '../../lib/serialiser/serialise-registry';
 import { benchJob, filledRegistry, makePusher, assertPushgateways } from '../support/pusher';
 import { pairedRow, type CaseContext, type Row } from '../support/result';
 import { longestStall, type Stall } from '../support/stall';

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { LABEL, LOGGER_CONTEXT } from '../metrics.constants';
 import type { ResolvedMetricsOptions } from '../metrics.options';
-import { serialiseRegistry } from '../pusher/serialise-registry';
+import { serialiseRegistry, type SerialiseOptions } from '../serialiser/serialise-registry';
 import * as messages from './endpoint.messages';
 
 /** What a scrape of the registry is answered with, on either pull path. */
@@ -22,14 +22,14 @@ export interface ScrapeAnswer {
  */
 export class ScrapeAnswers {
   private readonly logger = new Logger(LOGGER_CONTEXT);
-  private readonly labels: Readonly<Record<string, string>>;
+  private readonly serialising: SerialiseOptions;
   private inFlight: Promise<ScrapeAnswer> | undefined;
 
   constructor(
     private readonly registry: Registry,
     options: Pick<ResolvedMetricsOptions, 'job' | 'groupingLabels'>,
   ) {
-    this.labels = { [LABEL.job]: options.job, ...options.groupingLabels };
+    this.serialising = { labels: { set: { [LABEL.job]: options.job, ...options.groupingLabels } } };
   }
 
   /** The registry's content type: what a `HEAD` is answered with, without serialising. */
@@ -47,7 +47,7 @@ export class ScrapeAnswers {
 
   private async collect(): Promise<ScrapeAnswer> {
     try {
-      const body = await serialiseRegistry(this.registry, undefined, this.labels);
+      const body = await serialiseRegistry(this.registry, this.serialising);
       return { status: 200, contentType: this.registry.contentType, body };
     } catch (error) {
       this.logger.error(messages.collectFailed(reasonOf(error)));

@@ -22,7 +22,7 @@ import { PushClient } from './push-client';
 import { PushMetrics } from './push-metrics';
 import type { DiscoveryResult, PushReport, TargetResult } from './push-report';
 import { pushRequests, type PushRequests } from './push-requests';
-import { serialiseRegistry } from './serialise-registry';
+import { serialiseRegistry } from '../serialiser/serialise-registry';
 import { TargetDiscovery } from './target-discovery';
 
 /**
@@ -167,8 +167,8 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
     let error: string | undefined;
     if (kind === 'push') {
       try {
-        const serialised = await serialiseRegistry(this.registry);
-        body = Buffer.from(await this.requests.body(serialised), 'utf8');
+        const serialised = await serialiseRegistry(this.registry, this.requests.serialising);
+        body = Buffer.from(serialised, 'utf8');
       } catch (e) {
         error = `cannot serialise the registry: ${(e as Error).message}`;
         this.logger.error(error);

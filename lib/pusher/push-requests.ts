@@ -1,6 +1,7 @@
+import { LABEL } from '../metrics.constants';
 import type { ResolvedMetricsOptions } from '../metrics.options';
+import type { SerialiseOptions } from '../serialiser/serialise-registry';
 import { groupingPath } from './grouping-key';
-import { withoutLabels } from './import-body';
 import { importPath } from './import-path';
 
 /** What every push cycle sends to each pod, by the protocol of the pushes. */
@@ -13,13 +14,18 @@ export interface PushRequests {
    * `deleteOnShutdown` asks; vmagent keeps nothing to delete.
    */
   readonly deletes: boolean;
-  /** The body of a push, from the serialised registry. */
-  body(serialised: string): Promise<string>;
+  /** How the registry is serialised for the body of a push, once per cycle. */
+  readonly serialising: SerialiseOptions;
 }
 
 /**
  * A Pushgateway's: `PUT` of the serialised registry to the app's group. VictoriaMetrics' import
- * API's: `POST` of the same series to `pushPath`, each carrying the grouping labels.
+ * API's: `POST` of the same series to `pushPath`, each carrying the grouping labels. vmagent adds
+ * them itself (`extra_label`, see import-path.ts) but never replaces a label a series has, so a
+ * series that kept its own `job` (the module's metrics all do) would be remote-written with two,
+ * a sample Prometheus refuses and vmagent then retries without end: the body is serialised with
+ * them dropped, and each series gets the grouping values, as a Pushgateway's grouping key
+ * replaces a pushed series' own.
  */
 export function pushRequests(
   options: Pick<ResolvedMetricsOptions, 'pushProtocol' | 'pushPath' | 'job' | 'groupingLabels'>,
@@ -30,14 +36,13 @@ export function pushRequests(
       method: 'PUT',
       path: groupingPath(job, groupingLabels),
       deletes: true,
-      body: (serialised) => Promise.resolve(serialised),
+      serialising: {},
     };
   }
-  const names = new Set(['job', ...Object.keys(groupingLabels)]);
   return {
     method: 'POST',
     path: importPath(options.pushPath, job, groupingLabels),
     deletes: false,
-    body: (serialised) => withoutLabels(serialised, names),
+    serialising: { labels: { drop: [LABEL.job, ...Object.keys(groupingLabels)] } },
   };
 }

@@ -2,14 +2,22 @@ import { Logger } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, Summary, type Metric } from 'prom-client';
 import { SERIES_PER_SLICE, yieldToEventLoop } from '../event-loop';
 import { LOGGER_CONTEXT } from '../metrics.constants';
-import { slicedSerialiserFallback } from './serialise-registry.messages';
+import { editLabels, effectiveEdit, type LabelEdit, type MetricData } from './label-edit';
+import { serialiseWhole } from './serialise-whole';
+import { slicedSerialiserFallback } from './serialiser.messages';
 
-// The shape `Metric.get()` resolves with (prom-client does not export its name).
-type MetricData = Awaited<ReturnType<Metric['get']>>;
 type Snapshot = { get(): Promise<MetricData> };
 // prom-client formats one metric with this method (it backs `metrics()` and `getSingleMetricAsString`); untyped.
 type Formatter = { getMetricsAsString(metric: Snapshot): Promise<string> };
 type Collectable = Metric & { name: string; getForPromString?(): Promise<MetricData> };
+
+/** How a registry is serialised: the size of a slice, and the label edit of every series. */
+export interface SerialiseOptions {
+  /** Lines written between two yields to the event loop; `SERIES_PER_SLICE` unless given. */
+  readonly seriesPerSlice?: number;
+  /** The change made to every series' labels (none unless given). */
+  readonly labels?: LabelEdit;
+}
 
 /**
  * What prom-client 15's standard metric classes keep (untyped): the series by label hash, the
@@ -52,7 +60,7 @@ const warned = new WeakSet<Registry>();
 
 /**
  * The registry in Prometheus text format, byte for byte what `registry.metrics()` returns, but
- * read and formatted `SERIES_PER_SLICE` series at a time with a yield to the event loop in
+ * read and formatted `seriesPerSlice` series at a time with a yield to the event loop in
  * between: `registry.metrics()` does it all in one go, which stalls the app for tens of
  * milliseconds at 10k series. prom-client still builds every value and writes every line; this
  * only cuts the work up.
@@ -63,47 +71,47 @@ const warned = new WeakSet<Registry>();
  * `getForPromString()`) read a slice of the label hash at a time. Any other metric is read with
  * one `get()` and only its formatting is cut up.
  *
+ * `labels` edits every series on prom-client's data, before prom-client formats it (label-edit.ts):
+ * the pull side sets the push's grouping key, the vmagent push drops it. The registry's default
+ * labels are added by prom-client's writer after the edit, as it adds them to a series' own.
+ *
  * The slices read prom-client's internals. When they are not what this reads (a reader that
  * throws, a label hash missing or of another shape), the text comes from `registry.metrics()`
- * instead, with one warning per registry. An error of the app's own code (a collect callback)
- * rejects, as `registry.metrics()` would with the same error.
- *
- * `labels`, when given, are set on every series, replacing a label of the same name, as the
- * Pushgateway sets a group's grouping labels on what it serves: the pull side serves this pod's
- * series with the labels they have in the cache. (A registry in another format than Prometheus
- * text is written by prom-client in one go, without them, and so is
- * the fallback.)
+ * instead, with the same edit (serialise-whole.ts) and one warning per registry. An error of the
+ * app's own code (a collect callback) rejects, as `registry.metrics()` would with the same error.
+ * A registry in another format than Prometheus text (OpenMetrics) is written by that same path,
+ * in one go, on purpose.
  */
 export async function serialiseRegistry(
   registry: Registry,
-  seriesPerSlice = SERIES_PER_SLICE,
-  labels?: Readonly<Record<string, string>>,
+  options: SerialiseOptions = {},
 ): Promise<string> {
-  // An OpenMetrics registry is written whole, on purpose: its format is not cut up here.
-  if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) return registry.metrics();
+  const edit = effectiveEdit(options.labels);
+  if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE)
+    return serialiseWhole(registry, edit);
   try {
-    return await serialiseInSlices(registry, seriesPerSlice, labels);
+    return await serialiseInSlices(registry, options.seriesPerSlice ?? SERIES_PER_SLICE, edit);
   } catch (e) {
     if (e instanceof AppCodeError) throw e.error;
     if (!warned.has(registry)) {
       warned.add(registry);
       logger.warn(slicedSerialiserFallback((e as Error)?.message ?? String(e)));
     }
-    return registry.metrics();
+    return serialiseWhole(registry, edit);
   }
 }
 
 async function serialiseInSlices(
   registry: Registry,
   seriesPerSlice: number,
-  labels: Readonly<Record<string, string>> | undefined,
+  edit: LabelEdit | undefined,
 ): Promise<string> {
   const formatter = registry as unknown as Partial<Formatter>;
   if (typeof formatter.getMetricsAsString !== 'function')
     throw new InternalsChanged('the registry has no getMetricsAsString()');
   const format = (data: MetricData): Promise<string> =>
     (formatter as Formatter).getMetricsAsString({
-      get: () => Promise.resolve(labels ? withLabels(data, labels) : data),
+      get: () => Promise.resolve(edit ? editLabels(data, edit) : data),
     });
   // Every reader is chosen before any collect callback runs: a registry the slices cannot read
   // falls back before the app's callbacks have run once for nothing.
@@ -154,29 +162,6 @@ function isLabelHash(hash: unknown): hash is Record<string, unknown> {
   if (typeof hash !== 'object' || hash === null) return false;
   const prototype: unknown = Object.getPrototypeOf(hash);
   return prototype === Object.prototype || prototype === null;
-}
-
-/** One value as prom-client writes it: a histogram's labels shared by its bucket lines apart. */
-type Value = MetricData['values'][number] & { sharedLabels?: Record<string, string | number> };
-
-/**
- * `data` with `labels` set on every value. prom-client writes a value's `sharedLabels` (a
- * histogram series' own labels, one object for all its lines) in place of its `labels` of the
- * same name, so they go there when it has them, merged once per object.
- */
-function withLabels(data: MetricData, labels: Readonly<Record<string, string>>): MetricData {
-  const merged = new Map<object, Record<string, string | number>>();
-  const values = (data.values as Value[]).map((value): Value => {
-    const shared = value.sharedLabels;
-    if (shared === undefined) return { ...value, labels: { ...value.labels, ...labels } };
-    let sharedLabels = merged.get(shared);
-    if (sharedLabels === undefined) {
-      sharedLabels = { ...shared, ...labels };
-      merged.set(shared, sharedLabels);
-    }
-    return { ...value, sharedLabels };
-  });
-  return { ...data, values };
 }
 
 /**

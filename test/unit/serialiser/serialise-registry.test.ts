@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } f
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
 import { resolveMetricsOptions } from '../../../lib/metrics.options';
-import { serialiseRegistry } from '../../../lib/pusher/serialise-registry';
+import { serialiseRegistry } from '../../../lib/serialiser/serialise-registry';
 import { appMetricsIn, labelsOf, MODULE_LABELS, readsPerTurn } from '../../support/registry-slices';
 
 // scripts/prom-client-range.sh runs this file against the oldest prom-client of the peer range too.
@@ -83,15 +83,17 @@ describe('serialiseRegistry', () => {
   it('returns exactly the bytes registry.metrics() returns, metrics split into slices included', async () => {
     const registry = registryWithEveryKind();
     const expected = await registry.metrics();
-    expect(await serialiseRegistry(registry, 100)).toBe(expected);
-    expect(await serialiseRegistry(registry, 1)).toBe(expected);
+    expect(await serialiseRegistry(registry, { seriesPerSlice: 100 })).toBe(expected);
+    expect(await serialiseRegistry(registry, { seriesPerSlice: 1 })).toBe(expected);
     expect(await serialiseRegistry(registry)).toBe(expected);
   });
 
   it('applies the registry default labels as registry.metrics() does', async () => {
     const registry = registryWithEveryKind();
     registry.setDefaultLabels({ region: 'eu', app: 'ignored-when-set' });
-    expect(await serialiseRegistry(registry, 64)).toBe(await registry.metrics());
+    expect(await serialiseRegistry(registry, { seriesPerSlice: 64 })).toBe(
+      await registry.metrics(),
+    );
   });
 
   it('returns the bytes registry.metrics() returns for an empty registry', async () => {
@@ -108,7 +110,7 @@ describe('serialiseRegistry', () => {
     gc.observe({ kind: 'minor' }, 0.0004);
     gc.observe({ kind: 'major' }, 0.03);
     vi.spyOn(gc, 'observe').mockImplementation(() => undefined);
-    const text = await serialiseRegistry(registry, 3);
+    const text = await serialiseRegistry(registry, { seriesPerSlice: 3 });
     // The callbacks read the process anew at each collection, and some label sets with it (the
     // kinds of active resources): registry.metrics() writes what this serialisation collected.
     const metrics = registry.getMetricsAsArray() as unknown as { collect?: unknown }[];
@@ -129,9 +131,11 @@ describe('serialiseRegistry', () => {
     const expected = await registry.metrics();
     expect(expected.split('\n').length).toBeGreaterThan(9000);
     for (const slice of [1, 7, 100, 500])
-      expect(await serialiseRegistry(registry, slice)).toBe(expected);
+      expect(await serialiseRegistry(registry, { seriesPerSlice: slice })).toBe(expected);
     registry.setDefaultLabels({ region: 'eu', topic: 'ignored-when-set' });
-    expect(await serialiseRegistry(registry, 64)).toBe(await registry.metrics());
+    expect(await serialiseRegistry(registry, { seriesPerSlice: 64 })).toBe(
+      await registry.metrics(),
+    );
   });
 
   it('runs a collect callback once per serialisation and returns the bytes registry.metrics() returns', async () => {
@@ -162,7 +166,7 @@ describe('serialiseRegistry', () => {
       return { registry, calls };
     });
     const [sliced, whole] = twins;
-    const text = await serialiseRegistry(sliced.registry, 50);
+    const text = await serialiseRegistry(sliced.registry, { seriesPerSlice: 50 });
     expect(sliced.calls).toEqual({ sync: 1, async: 1 });
     expect(text).toBe(await whole.registry.metrics());
     expect(text).toContain(
@@ -191,7 +195,7 @@ describe('serialiseRegistry', () => {
       const perSlice = Math.floor(100 / (lines / series));
       let text = '';
       const turns = await readsPerTurn(metric, async () => {
-        text = await serialiseRegistry(registry, 100);
+        text = await serialiseRegistry(registry, { seriesPerSlice: 100 });
       });
       expect(text).toBe(expected);
       expect(turns).toEqual(slicesOf(series, perSlice));
@@ -213,7 +217,7 @@ describe('serialiseRegistry', () => {
       registers: [registry],
     });
     for (let i = 0; i < 1000; i++) gauge.set(labelsOf(i), i / 1000);
-    const text = await serialiseRegistry(registry, 64);
+    const text = await serialiseRegistry(registry, { seriesPerSlice: 64 });
     expect(text).toBe(await registry.metrics());
     expect(text).toContain(
       'app_lag_ms{app="orders",job="pod-1",topic="orders.events.v1-part-7"} 7',
@@ -247,7 +251,7 @@ describe('serialiseRegistry', () => {
       observe(300, 600);
       vi.setSystemTime(new Date('2026-01-01T00:00:02.200Z'));
       const [sliced, whole] = twins;
-      const text = await serialiseRegistry(sliced.registry, 40);
+      const text = await serialiseRegistry(sliced.registry, { seriesPerSlice: 40 });
       expect(text).toBe(await whole.registry.metrics());
       expect(text).not.toContain('orders.events.v1-part-299"');
       expect(text).toContain('orders.events.v1-part-300"');
@@ -267,9 +271,9 @@ describe('serialiseRegistry', () => {
     const manager = new MetricsManager(options, registry);
     for (let i = 0; i < 1234; i++) manager.incMessagesConsumed(`topic-${i}`, i + 1);
     // Folded once: the next collection folds nothing and only the slices read the label hash.
-    await serialiseRegistry(registry, 50);
+    await serialiseRegistry(registry, { seriesPerSlice: 50 });
     const turns = await readsPerTurn(registry.getSingleMetric('messages_consumed')!, () =>
-      serialiseRegistry(registry, 50),
+      serialiseRegistry(registry, { seriesPerSlice: 50 }),
     );
     // 1234 series, 50 a slice: 24 slices of 50 and one of 34, each in a turn of its own.
     expect(turns).toEqual([...Array<number>(24).fill(50), 34]);
@@ -281,7 +285,9 @@ describe('serialiseRegistry', () => {
     it('writes every series of every kind with the labels added and its own kept', async () => {
       const registry = registryWithEveryKind();
       const plain = parseTextFormat(await serialiseRegistry(registry));
-      const labelled = parseTextFormat(await serialiseRegistry(registry, 100, LABELS));
+      const labelled = parseTextFormat(
+        await serialiseRegistry(registry, { seriesPerSlice: 100, labels: { set: LABELS } }),
+      );
 
       expect(plain.length).toBeGreaterThan(2000);
       expect(labelled).toEqual(plain.map((s) => ({ ...s, labels: { ...s.labels, ...LABELS } })));
@@ -302,7 +308,7 @@ describe('serialiseRegistry', () => {
       });
       histogram.observe({ job: 'other', route: '/a' }, 0.5);
 
-      const text = await serialiseRegistry(registry, undefined, LABELS);
+      const text = await serialiseRegistry(registry, { labels: { set: LABELS } });
 
       expect(text.split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toEqual([
         'g{worker="3",job="pod-9"} 1',
@@ -319,7 +325,7 @@ describe('serialiseRegistry', () => {
       const hostile = 'a"b\\c\nd';
 
       const [sample] = parseTextFormat(
-        await serialiseRegistry(registry, undefined, { job: hostile }),
+        await serialiseRegistry(registry, { labels: { set: { job: hostile } } }),
       );
 
       expect(sample.labels).toEqual({ job: hostile });
@@ -371,11 +377,11 @@ describe('serialiseRegistry', () => {
           moved ? (Object.create(this, { hashMap: { value: series } }) as Gauge) : this,
         );
       });
-      expect(await serialiseRegistry(registry, 100)).toBe(
+      expect(await serialiseRegistry(registry, { seriesPerSlice: 100 })).toBe(
         expected.replace('app_polled 1', 'app_polled 2'),
       );
       expect(calls.collect).toBe(2);
-      expect(await serialiseRegistry(registry, 100)).toBe(
+      expect(await serialiseRegistry(registry, { seriesPerSlice: 100 })).toBe(
         expected.replace('app_polled 1', 'app_polled 3'),
       );
       expect(warn).toHaveBeenCalledTimes(1);
@@ -400,7 +406,7 @@ describe('serialiseRegistry', () => {
           Object.create(this, { hashMap: { value: Object.fromEntries(hash) } }) as Counter,
         );
       });
-      expect(await serialiseRegistry(registry, 100)).toBe(expected);
+      expect(await serialiseRegistry(registry, { seriesPerSlice: 100 })).toBe(expected);
       expect(warn).toHaveBeenCalledTimes(1);
       expect(warn.mock.calls[0][0]).toContain(
         '(app_handled has no label hash (hashMap) of prom-client 15)',
@@ -420,7 +426,9 @@ describe('serialiseRegistry', () => {
       );
       const [first, second] = [registryWithAppMetrics(600), registryWithAppMetrics(700)];
       for (const registry of [first, first, second, second])
-        expect(await serialiseRegistry(registry, 100)).toBe(await registry.metrics());
+        expect(await serialiseRegistry(registry, { seriesPerSlice: 100 })).toBe(
+          await registry.metrics(),
+        );
       expect(warn).toHaveBeenCalledTimes(2);
       expect(warn.mock.calls[0][0]).toContain(
         '(Cannot read private member #series from an object)',
@@ -459,7 +467,7 @@ describe('serialiseRegistry', () => {
                     return Promise.reject(failure);
                   },
           });
-        await expect(serialiseRegistry(registry, 100)).rejects.toBe(failure);
+        await expect(serialiseRegistry(registry, { seriesPerSlice: 100 })).rejects.toBe(failure);
         await expect(registry.metrics()).rejects.toBe(failure);
         // Once each: the failure is not answered by a second collection.
         expect(calls).toBe(2);

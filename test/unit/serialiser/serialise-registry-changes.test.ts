@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { serialiseRegistry } from '../../../lib/pusher/serialise-registry';
+import { serialiseRegistry } from '../../../lib/serialiser/serialise-registry';
 import { appMetricsIn, betweenSlices, labelsOf } from '../../support/registry-slices';
 
 // The app keeps running while a push is serialised a slice at a time: what it changes between two
@@ -38,7 +38,11 @@ async function serialiseWhile(
   const [sliced, twin] = [appMetrics(), appMetrics()];
   betweenSlices(of(sliced), () => change(sliced));
   outcome(twin);
-  return { text: await serialiseRegistry(sliced.registry, SLICE), sliced, twin };
+  return {
+    text: await serialiseRegistry(sliced.registry, { seriesPerSlice: SLICE }),
+    sliced,
+    twin,
+  };
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
@@ -85,7 +89,7 @@ describe('serialiseRegistry while the app changes the registry between slices', 
       () => undefined,
     );
     expect(text).toBe(await twin.registry.metrics());
-    const next = await serialiseRegistry(sliced.registry, SLICE);
+    const next = await serialiseRegistry(sliced.registry, { seriesPerSlice: SLICE });
     expect(next).toBe(await sliced.registry.metrics());
     expect(next).not.toContain(series('app_lag', 5));
     expect(next).toContain(line(SERIES + 9, -(SERIES + 9)));
@@ -106,7 +110,7 @@ describe('serialiseRegistry while the app changes the registry between slices', 
     expect(text).toBe(await twin.registry.metrics());
     expect(text).toContain(line(5, 5));
     expect(text).toContain(line(500, -500));
-    const next = await serialiseRegistry(sliced.registry, SLICE);
+    const next = await serialiseRegistry(sliced.registry, { seriesPerSlice: SLICE });
     expect(next).toBe(await sliced.registry.metrics());
     expect(next).toContain(line(5, -5));
   });
@@ -123,7 +127,7 @@ describe('serialiseRegistry while the app changes the registry between slices', 
     expect(text).toBe(await twin.registry.metrics());
     expect(text).toContain(line(SERIES - 1, SERIES - 1));
     expect(text).not.toContain('app_handled');
-    const next = await serialiseRegistry(sliced.registry, SLICE);
+    const next = await serialiseRegistry(sliced.registry, { seriesPerSlice: SLICE });
     expect(next).toBe(await sliced.registry.metrics());
     expect(next).not.toContain('app_lag');
   });
