@@ -1,7 +1,7 @@
 // The public API: what the README documents, and the types its signatures need. Everything
 // else under lib/ is internal: not reachable through the package's exports, and free to change.
 export { NubiumMetricsModule, MetricsModule } from './metrics.module';
-export type { MetricsModuleExtras } from './metrics.module-definition';
+export type { MetricsModuleExtras } from './interfaces/metrics-module-extras.interface';
 export {
   resolveMetricsOptions,
   MetricsOptionsError,
@@ -21,28 +21,28 @@ export {
   OVERFLOW_LABEL_VALUE,
 } from './metrics.constants';
 export { MetricsManager } from './manager/metrics.manager';
-export type { ExternalRequestLabels } from './manager/external-requests';
+export type { ExternalRequestLabels } from './interfaces/external-request-labels.interface';
 /** The app's own metrics: willsoto-style providers that create them in the module's registry, injected by name. */
 export {
   makeCounterProvider,
   makeGaugeProvider,
   makeHistogramProvider,
   makeSummaryProvider,
-  type AppMetricConfiguration,
 } from './metrics/metric.providers';
+export type { AppMetricConfiguration } from './interfaces/app-metric.interface';
 export { getMetricToken } from './metrics/metric-token';
 export { InjectMetric } from './decorators/inject-metric.decorator';
 export { MetricsPusher } from './pusher/metrics.pusher';
 export type { PushReport, TargetResult, DiscoveryResult } from './pusher/push-report';
 /** Sweeper: expires the groups of dead pods from the metrics cache (also the `nubium-metrics sweep` command). */
 export { sweepStaleGroups, SweepOptionsError } from './sweeper/sweep';
+export type { SweepOptions } from './interfaces/sweep-options.interface';
 export type {
-  SweepOptions,
   SweepReport,
   SweepTargetReport,
   SweptGroup,
   SweepAction,
-} from './sweeper/sweeper.interfaces';
+} from './interfaces/sweep-report.interface';
 /** Kafka counting: Nest transport interceptor, `@CountProduced`, kafkajs helpers, errors filter. */
 export { KafkaConsumedInterceptor } from './kafka/consumed.interceptor';
 export { CountProduced } from './kafka/count-produced.decorator';
@@ -61,4 +61,4 @@ export type {
   MetricsHealthDetails,
   MetricsHealthTarget,
   MetricsHealthResult,
-} from './health/metrics-health.interfaces';
+} from './interfaces/metrics-health.interface';

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { PushAuth } from '../metrics.options';
 import { parseDurationSeconds } from '../sweeper/duration';
 import { sweepStaleGroups, SweepOptionsError } from '../sweeper/sweep';
-import type { SweepOptions, SweepReport } from '../sweeper/sweeper.interfaces';
+import type { SweepOptions } from '../interfaces/sweep-options.interface';
+import type { SweepReport } from '../interfaces/sweep-report.interface';
 import * as messages from './cli.messages';
 
 /** Where the CLI writes: the process's streams, or a test's. */

@@ -5,7 +5,10 @@ import {
   METRICS_HEALTH_INDICATOR_SERVICE,
   METRICS_HEALTH_OPTIONS,
 } from './metrics-health.constants';
-import type { HealthIndicatorServiceLike, MetricsHealthOptions } from './metrics-health.interfaces';
+import type {
+  HealthIndicatorServiceLike,
+  MetricsHealthOptions,
+} from '../interfaces/metrics-health.interface';
 import { MetricsHealthIndicator } from './metrics.health';
 
 /**

@@ -9,11 +9,8 @@ import {
 import { rejectedCount } from '../metrics.messages';
 import type { ResolvedMetricsOptions } from '../metrics.options';
 import { CustomMetrics } from './custom-metrics';
-import {
-  EXTERNAL_REQUESTS_METRIC,
-  ExternalRequests,
-  type ExternalRequestLabels,
-} from './external-requests';
+import type { ExternalRequestLabels } from '../interfaces/external-request-labels.interface';
+import { EXTERNAL_REQUESTS_METRIC, ExternalRequests } from './external-requests';
 import { CountCell, LabelCounts } from './label-counts';
 import { rejectedLabelValue } from './manager.messages';
 

@@ -11,12 +11,12 @@ import {
   type ListedGroup,
 } from './pushgateway-groups';
 import * as messages from './sweeper.messages';
+import type { SweepOptions } from '../interfaces/sweep-options.interface';
 import type {
-  SweepOptions,
   SweepReport,
   SweepTargetReport,
   SweptGroup,
-} from './sweeper.interfaces';
+} from '../interfaces/sweep-report.interface';
 
 const DEFAULT_PORT = 9091;
 const DEFAULT_TIMEOUT_MS = 5000;

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
-import type { ExternalRequestLabels } from '../../../lib/manager/external-requests';
+import type { ExternalRequestLabels } from '../../../lib/interfaces/external-request-labels.interface';
 import { resolveMetricsOptions, type MetricsModuleOptions } from '../../../lib/metrics.options';
 
 function manager(options: MetricsModuleOptions = {}, registry = new Registry()): MetricsManager {
