@@ -2,19 +2,16 @@
 // else under lib/ is internal: not reachable through the package's exports, and free to change.
 export { NubiumMetricsModule, MetricsModule } from './metrics.module';
 export type { MetricsModuleExtras } from './interfaces/metrics-module-extras.interface';
-export {
-  resolveMetricsOptions,
-  MetricsOptionsError,
-  type MetricsModuleOptions,
-  type ResolvedMetricsOptions,
-  type MetricType,
-  type OptionSource,
-  type PushProtocol,
-  type StandardMetricNames,
-  type PushAuth,
-  type PushTlsOptions,
-  type ResolvedPushTls,
-} from './metrics.options';
+export { resolveMetricsOptions, type ResolvedMetricsOptions } from './metrics.options';
+export { MetricsOptionsError } from './errors/metrics-options.error';
+export type {
+  MetricsModuleOptions,
+  MetricType,
+  OptionSource,
+  PushProtocol,
+  StandardMetricNames,
+} from './interfaces/metrics-options.interface';
+export type { PushAuth, PushTlsOptions, ResolvedPushTls } from './interfaces/push-auth.interface';
 export {
   METRICS_REGISTRY,
   RESOLVED_METRICS_OPTIONS,
@@ -33,7 +30,7 @@ export type { AppMetricConfiguration } from './interfaces/app-metric.interface';
 export { getMetricToken } from './metrics/metric-token';
 export { InjectMetric } from './decorators/inject-metric.decorator';
 export { MetricsPusher } from './pusher/metrics.pusher';
-export type { PushReport, TargetResult, DiscoveryResult } from './pusher/push-report';
+export type { PushReport, TargetResult, DiscoveryResult } from './interfaces/push-report.interface';
 /** Sweeper: expires the groups of dead pods from the metrics cache (also the `nubium-metrics sweep` command). */
 export { sweepStaleGroups, SweepOptionsError } from './sweeper/sweep';
 export type { SweepOptions } from './interfaces/sweep-options.interface';

@@ -2,7 +2,7 @@ import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
 import { countingProviders, producedClientsProviders } from './kafka/kafka-counting.providers';
 import { METRICS_MODULE_EXTRAS } from './metrics.constants';
 import type { MetricsModuleExtras } from './interfaces/metrics-module-extras.interface';
-import type { MetricsModuleOptions } from './metrics.options';
+import type { MetricsModuleOptions } from './interfaces/metrics-options.interface';
 
 /**
  * Injection token of `true` when the options come from a `forRootAsync` factory (`useFactory`,

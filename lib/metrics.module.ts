@@ -16,9 +16,9 @@ import {
 import {
   resolveMetricsOptions,
   unknownOptions,
-  type MetricsModuleOptions,
   type ResolvedMetricsOptions,
 } from './metrics.options';
+import type { MetricsModuleOptions } from './interfaces/metrics-options.interface';
 import { MetricsPusher } from './pusher/metrics.pusher';
 
 /**

@@ -28,17 +28,6 @@ import {
 import { findUnknownOptions, type UnknownOption } from './options/unknown-options';
 import { METRICS_MODULE_EXTRAS } from './metrics.constants';
 
-// The types and the error live in interfaces/ and errors/; re-exported for existing imports.
-export { MetricsOptionsError } from './errors/metrics-options.error';
-export type {
-  MetricsModuleOptions,
-  MetricType,
-  OptionSource,
-  PushProtocol,
-  StandardMetricNames,
-} from './interfaces/metrics-options.interface';
-export type { PushAuth, PushTlsOptions, ResolvedPushTls } from './interfaces/push-auth.interface';
-
 /**
  * An option with env semantics: the value given in code, else its env var, else its default.
  * A blank string counts as not given, in code as in the env (ConfigService hands out `''` for

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import type { PushAuth } from '../metrics.options';
+import type { PushAuth } from '../interfaces/push-auth.interface';
 import { parseDurationSeconds } from '../sweeper/duration';
 import { sweepStaleGroups, SweepOptionsError } from '../sweeper/sweep';
 import type { SweepOptions } from '../interfaces/sweep-options.interface';

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { validateMetricName, type Registry } from 'prom-client';
 import { LABEL, LOGGER_CONTEXT, SELF_METRIC_PREFIX } from '../metrics.constants';
-import type { MetricType } from '../metrics.options';
+import type { MetricType } from '../interfaces/metrics-options.interface';
 import { EXTERNAL_REQUESTS_METRIC } from './external-requests';
 import { LabelCounts, type CountCell } from './label-counts';
 import {

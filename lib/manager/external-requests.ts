@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { OVERFLOW_LABEL_VALUE, LOGGER_CONTEXT } from '../metrics.constants';
-import type { MetricType } from '../metrics.options';
+import type { MetricType } from '../interfaces/metrics-options.interface';
 import type { ExternalRequestLabels } from '../interfaces/external-request-labels.interface';
 import { LabelCounts, type CountCell } from './label-counts';
 import { metricUnavailable } from './manager.messages';

@@ -14,13 +14,18 @@ import {
   LOGGER_CONTEXT,
 } from '../metrics.constants';
 import * as messages from '../metrics.messages';
-import { MetricsOptionsError, type ResolvedMetricsOptions } from '../metrics.options';
+import { MetricsOptionsError } from '../errors/metrics-options.error';
+import type { ResolvedMetricsOptions } from '../metrics.options';
 import { promiseTimeout } from '../utils/promise-timeout';
 import { FailureLog } from './failure-log';
 import { claimGroup, releaseGroup } from './group-claims';
 import { PushClient } from './push-client';
 import { PushMetrics } from './push-metrics';
-import type { DiscoveryResult, PushReport, TargetResult } from './push-report';
+import type {
+  DiscoveryResult,
+  PushReport,
+  TargetResult,
+} from '../interfaces/push-report.interface';
 import { pushRequests, type PushRequests } from './push-requests';
 import { serialiseRegistry } from './serialise-registry';
 import { TargetDiscovery } from './target-discovery';

@@ -2,8 +2,9 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import type { PushAuth, ResolvedMetricsOptions } from '../metrics.options';
-import type { TargetResult } from './push-report';
+import type { PushAuth } from '../interfaces/push-auth.interface';
+import type { ResolvedMetricsOptions } from '../metrics.options';
+import type { TargetResult } from '../interfaces/push-report.interface';
 
 /** Settings of {@link PushClient}. */
 export type PushClientOptions = Pick<

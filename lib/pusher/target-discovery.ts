@@ -2,7 +2,7 @@ import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import * as messages from '../metrics.messages';
 import { promiseTimeout, PromiseTimeoutError } from '../utils/promise-timeout';
-import type { DiscoveryResult } from './push-report';
+import type { DiscoveryResult } from '../interfaces/push-report.interface';
 
 /** Settings of {@link TargetDiscovery}. */
 export interface TargetDiscoveryOptions {
