@@ -3,7 +3,7 @@
 export { NubiumMetricsModule, MetricsModule } from './metrics.module';
 export type { MetricsModuleExtras } from './interfaces/metrics-module-extras.interface';
 export { resolveMetricsOptions, type ResolvedMetricsOptions } from './metrics.options';
-export { MetricsOptionsError } from './errors/metrics-options.error';
+export { MetricsOptionsError } from './options/metrics-options.error';
 export type {
   MetricsModuleOptions,
   MetricType,
@@ -49,7 +49,7 @@ export {
   instrumentProducer,
   type InstrumentConsumerOptions,
 } from './kafka/kafkajs.instrument';
-export { MetricsErrorsFilter } from './errors/errors.filter';
+export { MetricsErrorsFilter } from './filter/errors.filter';
 /** Health: a @nestjs/terminus indicator of the pushes (terminus is loaded only when MetricsHealthModule is imported). */
 export { MetricsHealthModule } from './health/metrics-health.module';
 export { MetricsHealthIndicator } from './health/metrics.health';

@@ -8,7 +8,7 @@ import type {
   OptionSource,
   PushProtocol,
 } from './interfaces/metrics-options.interface';
-import { MetricsOptionsError } from './errors/metrics-options.error';
+import { MetricsOptionsError } from './options/metrics-options.error';
 import { resolveProcessingTime, type ProcessingTimeOption } from './kafka/processing-time.option';
 import * as messages from './metrics.messages';
 import { fail, type At, type Env, type Scope } from './options/option-scope';

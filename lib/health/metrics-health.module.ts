@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { MetricsOptionsError } from '../errors/metrics-options.error';
+import { MetricsOptionsError } from '../options/metrics-options.error';
 import * as messages from '../metrics.messages';
 import {
   METRICS_HEALTH_INDICATOR_SERVICE,

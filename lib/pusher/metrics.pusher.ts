@@ -14,7 +14,7 @@ import {
   LOGGER_CONTEXT,
 } from '../metrics.constants';
 import * as messages from '../metrics.messages';
-import { MetricsOptionsError } from '../errors/metrics-options.error';
+import { MetricsOptionsError } from '../options/metrics-options.error';
 import type { ResolvedMetricsOptions } from '../metrics.options';
 import { promiseTimeout } from '../utils/promise-timeout';
 import { FailureLog } from './failure-log';

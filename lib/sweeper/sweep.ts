@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { MetricsOptionsError } from '../errors/metrics-options.error';
+import { MetricsOptionsError } from '../options/metrics-options.error';
 import { resolveAuth, resolveDnsServers, resolveTls } from '../options/push-target-options';
 import { groupingPath } from '../pusher/grouping-key';
 import { PushClient } from '../pusher/push-client';

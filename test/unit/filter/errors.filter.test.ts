@@ -2,7 +2,7 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { KafkaRetriableException, RpcException } from '@nestjs/microservices';
 import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { MetricsErrorsFilter } from '../../../lib/errors/errors.filter';
+import { MetricsErrorsFilter } from '../../../lib/filter/errors.filter';
 import { testManager } from '../kafka/support';
 
 function host(type: string): ExecutionContextHost {
