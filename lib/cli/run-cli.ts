@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import type { PushAuth } from '../interfaces/push-auth.interface';
-import { parseDurationSeconds } from '../sweeper/duration';
+import { parseDurationSeconds } from './duration';
 import { sweepStaleGroups, SweepOptionsError } from '../sweeper/sweep';
 import type { SweepOptions } from '../interfaces/sweep-options.interface';
 import type { SweepReport } from '../interfaces/sweep-report.interface';
