@@ -3,7 +3,7 @@ import { KafkaRetriableException, RpcException } from '@nestjs/microservices';
 import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MetricsErrorsFilter } from '../../../lib/filter/errors.filter';
-import { testManager } from '../kafka/support';
+import { testManager } from '../../support/fake-kafka';
 
 function host(type: string): ExecutionContextHost {
   const h = new ExecutionContextHost([{}, {}]);
