@@ -10,7 +10,7 @@ import type {
 } from './interfaces/metrics-options.interface';
 import { MetricsOptionsError } from './options/metrics-options.error';
 import { resolveProcessingTime, type ProcessingTimeOption } from './kafka/processing-time.option';
-import * as messages from './metrics.messages';
+import * as messages from './options/options.messages';
 import { fail, type At, type Env, type Scope } from './options/option-scope';
 import {
   checkPushPath,

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { MetricsOptionsError } from '../options/metrics-options.error';
-import * as messages from '../metrics.messages';
+import * as messages from './metrics-health.messages';
 import {
   METRICS_HEALTH_INDICATOR_SERVICE,
   METRICS_HEALTH_OPTIONS,

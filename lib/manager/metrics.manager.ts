@@ -6,7 +6,7 @@ import {
   RESOLVED_METRICS_OPTIONS,
   LOGGER_CONTEXT,
 } from '../metrics.constants';
-import { rejectedCount } from '../metrics.messages';
+import { rejectedCount } from './manager.messages';
 import type { ResolvedMetricsOptions } from '../metrics.options';
 import { CustomMetrics } from './custom-metrics';
 import type { ExternalRequestLabels } from '../interfaces/external-request-labels.interface';

@@ -13,7 +13,7 @@ import {
   RESOLVED_METRICS_OPTIONS,
   LOGGER_CONTEXT,
 } from '../metrics.constants';
-import * as messages from '../metrics.messages';
+import * as messages from './pusher.messages';
 import { MetricsOptionsError } from '../options/metrics-options.error';
 import type { ResolvedMetricsOptions } from '../metrics.options';
 import { promiseTimeout } from '../utils/promise-timeout';
@@ -175,7 +175,7 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
         const serialised = await serialiseRegistry(this.registry);
         body = Buffer.from(await this.requests.body(serialised), 'utf8');
       } catch (e) {
-        error = `cannot serialise the registry: ${(e as Error).message}`;
+        error = messages.serialiseFailed((e as Error).message);
         this.logger.error(error);
       }
     }
