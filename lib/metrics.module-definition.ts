@@ -1,22 +1,8 @@
 import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
 import { countingProviders, producedClientsProviders } from './kafka/kafka-counting.providers';
 import { METRICS_MODULE_EXTRAS } from './metrics.constants';
-import type { MetricsModuleOptions } from './metrics.options';
-
-/** Extras of `forRoot` / `forRootAsync` beside the options themselves. */
-export interface MetricsModuleExtras {
-  /** Register the module globally (default), so any module can inject `MetricsManager`. */
-  isGlobal?: boolean;
-  /** Count `messages_consumed` in every Kafka handler of the Nest Kafka transport. Default true. */
-  countKafkaConsumed?: boolean;
-  /**
-   * Count `messages_produced` for every message a `ClientKafka` provider of the app sends
-   * (`emit`, `send`, `emitBatch`), when the broker acknowledges it. Default true.
-   */
-  countKafkaProduced?: boolean;
-  /** Register {@link MetricsErrorsFilter} as a global filter counting `messages_errors`. Default true. */
-  errorFilter?: boolean;
-}
+import type { MetricsModuleExtras } from './interfaces/metrics-module-extras.interface';
+import type { MetricsModuleOptions } from './interfaces/metrics-options.interface';
 
 /**
  * Injection token of `true` when the options come from a `forRootAsync` factory (`useFactory`,

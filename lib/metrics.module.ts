@@ -7,7 +7,7 @@ import { MetricsEndpoint } from './endpoint/metrics.endpoint';
 import { registerDefaultMetrics } from './manager/default-metrics';
 import { MetricsManager } from './manager/metrics.manager';
 import { LOGGER_CONTEXT, METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS } from './metrics.constants';
-import * as messages from './metrics.messages';
+import * as messages from './options/options.messages';
 import {
   ConfigurableMetricsModule,
   METRICS_MODULE_OPTIONS,
@@ -16,9 +16,9 @@ import {
 import {
   resolveMetricsOptions,
   unknownOptions,
-  type MetricsModuleOptions,
   type ResolvedMetricsOptions,
 } from './metrics.options';
+import type { MetricsModuleOptions } from './interfaces/metrics-options.interface';
 import { MetricsPusher } from './pusher/metrics.pusher';
 
 /**

@@ -8,9 +8,9 @@ import type {
   OptionSource,
   PushProtocol,
 } from './interfaces/metrics-options.interface';
-import { MetricsOptionsError } from './errors/metrics-options.error';
+import { MetricsOptionsError } from './options/metrics-options.error';
 import { resolveProcessingTime, type ProcessingTimeOption } from './kafka/processing-time.option';
-import * as messages from './metrics.messages';
+import * as messages from './options/options.messages';
 import { fail, type At, type Env, type Scope } from './options/option-scope';
 import {
   checkPushPath,
@@ -27,17 +27,6 @@ import {
 } from './options/structured-options';
 import { findUnknownOptions, type UnknownOption } from './options/unknown-options';
 import { METRICS_MODULE_EXTRAS } from './metrics.constants';
-
-// The types and the error live in interfaces/ and errors/; re-exported for existing imports.
-export { MetricsOptionsError } from './errors/metrics-options.error';
-export type {
-  MetricsModuleOptions,
-  MetricType,
-  OptionSource,
-  PushProtocol,
-  StandardMetricNames,
-} from './interfaces/metrics-options.interface';
-export type { PushAuth, PushTlsOptions, ResolvedPushTls } from './interfaces/push-auth.interface';
 
 /**
  * An option with env semantics: the value given in code, else its env var, else its default.

@@ -1,4 +1,4 @@
-import type { PushReport } from '../../lib/pusher/push-report';
+import type { PushReport } from '../../lib/interfaces/push-report.interface';
 import { APPS, FleetPod } from './pods';
 import { seededRandom } from './stats';
 

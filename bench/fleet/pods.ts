@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { MetricsManager } from '../../lib/manager/metrics.manager';
 import { resolveMetricsOptions, type ResolvedMetricsOptions } from '../../lib/metrics.options';
 import { MetricsPusher } from '../../lib/pusher/metrics.pusher';
-import type { PushReport } from '../../lib/pusher/push-report';
+import type { PushReport } from '../../lib/interfaces/push-report.interface';
 import { CACHE_PORT, DNS_HOST, DNS_PORT, SERVICE_NAME } from './config';
 
 /** The apps the simulated pods belong to (the `app` label). */

@@ -2,7 +2,7 @@
 // (started by bench/fleet/sidecar.ts, pinned with the servers), sweeping each cache pod
 // separately every interval. One line per pass and cache pod on stdout, for the bench to read.
 import { sweepStaleGroups } from '../../lib/sweeper/sweep';
-import type { SweepReport } from '../../lib/sweeper/sweeper.interfaces';
+import type { SweepReport } from '../../lib/interfaces/sweep-report.interface';
 import { SWEEP_LINE_PREFIX, type SidecarArgs, type SweepLine } from './sidecar-protocol';
 
 async function passOver(target: string, ttlSeconds: number, signal: AbortSignal): Promise<void> {

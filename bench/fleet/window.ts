@@ -1,4 +1,4 @@
-import type { TargetResult } from '../../lib/pusher/push-report';
+import type { TargetResult } from '../../lib/interfaces/push-report.interface';
 import type { Child } from './children';
 import { CACHE_ADDRESSES, cacheInstance } from './config';
 import type { Fleet, RecordedReport } from './fleet';

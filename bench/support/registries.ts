@@ -1,6 +1,7 @@
 import { Counter, Registry } from 'prom-client';
 import { MetricsManager } from '../../lib/manager/metrics.manager';
-import { resolveMetricsOptions, type MetricsModuleOptions } from '../../lib/metrics.options';
+import { resolveMetricsOptions } from '../../lib/metrics.options';
+import type { MetricsModuleOptions } from '../../lib/interfaces/metrics-options.interface';
 
 /** A manager on a fresh registry, no push (the pusher is built separately where needed). */
 export function makeManager(options: MetricsModuleOptions = {}): {

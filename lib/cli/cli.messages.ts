@@ -1,4 +1,4 @@
-import type { SweepReport } from '../sweeper/sweeper.interfaces';
+import type { SweepReport } from '../interfaces/sweep-report.interface';
 
 /** User-facing text of the `nubium-metrics` command, in one place. */
 

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import type { PushAuth } from '../metrics.options';
-import { parseDurationSeconds } from '../sweeper/duration';
+import type { PushAuth } from '../interfaces/push-auth.interface';
+import { parseDurationSeconds } from './duration';
 import { sweepStaleGroups, SweepOptionsError } from '../sweeper/sweep';
-import type { SweepOptions, SweepReport } from '../sweeper/sweeper.interfaces';
+import type { SweepOptions } from '../interfaces/sweep-options.interface';
+import type { SweepReport } from '../interfaces/sweep-report.interface';
 import * as messages from './cli.messages';
 
 /** Where the CLI writes: the process's streams, or a test's. */

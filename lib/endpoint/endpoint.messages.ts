@@ -1,5 +1,5 @@
 /** User-facing messages of the pull side: the app's HTTP server and the module's own metrics port. */
-import { shown } from '../metrics.messages';
+import { shown } from '../options/options.messages';
 
 /** Where the metrics port listens, as messages show it. */
 export const listenAddress = (port: number, host: string | undefined): string =>

@@ -9,7 +9,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import { MetricsOptionsError } from '../errors/metrics-options.error';
+import { MetricsOptionsError } from '../options/metrics-options.error';
 import { LOGGER_CONTEXT, METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS } from '../metrics.constants';
 import type { ResolvedMetricsOptions } from '../metrics.options';
 import type { ResolvedMetricsEndpoint } from '../options/structured-options';

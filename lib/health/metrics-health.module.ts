@@ -1,11 +1,14 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { MetricsOptionsError } from '../errors/metrics-options.error';
-import * as messages from '../metrics.messages';
+import { MetricsOptionsError } from '../options/metrics-options.error';
+import * as messages from './metrics-health.messages';
 import {
   METRICS_HEALTH_INDICATOR_SERVICE,
   METRICS_HEALTH_OPTIONS,
 } from './metrics-health.constants';
-import type { HealthIndicatorServiceLike, MetricsHealthOptions } from './metrics-health.interfaces';
+import type {
+  HealthIndicatorServiceLike,
+  MetricsHealthOptions,
+} from '../interfaces/metrics-health.interface';
 import { MetricsHealthIndicator } from './metrics.health';
 
 /**

@@ -12,7 +12,7 @@ import type {
   MetricsHealthDetails,
   MetricsHealthOptions,
   MetricsHealthResult,
-} from './metrics-health.interfaces';
+} from '../interfaces/metrics-health.interface';
 
 /**
  * @nestjs/terminus health indicator of the pushes: up while at least `minTargets` metrics cache

@@ -20,7 +20,7 @@
  */
 import type { Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { MetricsErrorsFilter } from '../errors/errors.filter';
+import { MetricsErrorsFilter } from '../filter/errors.filter';
 import { RESOLVED_METRICS_OPTIONS } from '../metrics.constants';
 import type { ResolvedMetricsOptions } from '../metrics.options';
 import { ClientKafkaBinder } from './client-kafka.binder';

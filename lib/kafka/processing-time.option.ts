@@ -1,4 +1,4 @@
-import { MetricsOptionsError } from '../errors/metrics-options.error';
+import { MetricsOptionsError } from '../options/metrics-options.error';
 import { DEFAULT_PROCESSING_TIME_BUCKETS } from './kafka.constants';
 import { notABucketList, notAProcessingTimeOption } from './kafka.messages';
 

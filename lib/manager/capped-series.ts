@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { LOGGER_CONTEXT } from '../metrics.constants';
-import { labelOverflow } from '../metrics.messages';
+import { labelOverflow } from './manager.messages';
 
 /**
  * The series of one metric by key, at most `cap` of them: past the cap, every new key gets one

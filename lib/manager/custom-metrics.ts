@@ -1,10 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { validateMetricName, type Registry } from 'prom-client';
 import { LABEL, LOGGER_CONTEXT, SELF_METRIC_PREFIX } from '../metrics.constants';
-import type { MetricType } from '../metrics.options';
+import type { MetricType } from '../interfaces/metrics-options.interface';
 import { EXTERNAL_REQUESTS_METRIC } from './external-requests';
 import { LabelCounts, type CountCell } from './label-counts';
 import {
+  customDescriptionEmpty,
+  customNameInvalid,
+  customNameOwn,
+  customNameReserved,
+  customNameTaken,
   invalidCustomMetric,
   unregisteredCustomMetric,
   unregisteredCustomMetricsCapped,
@@ -37,35 +42,21 @@ export class CustomMetrics {
     // prom-client's check of Prometheus' name syntax; names starting with `__` are reserved for
     // Prometheus' internal use.
     if (typeof name !== 'string' || !validateMetricName(name)) {
-      throw new Error(
-        invalidCustomMetric(
-          name,
-          'the name must match [a-zA-Z_:][a-zA-Z0-9_:]* (Prometheus names)',
-        ),
-      );
+      throw new Error(invalidCustomMetric(name, customNameInvalid()));
     }
     if (name.startsWith('__') || name.startsWith(SELF_METRIC_PREFIX)) {
-      throw new Error(
-        invalidCustomMetric(
-          name,
-          `names starting with "__" (Prometheus) or "${SELF_METRIC_PREFIX}" (this module) are reserved`,
-        ),
-      );
+      throw new Error(invalidCustomMetric(name, customNameReserved(SELF_METRIC_PREFIX)));
     }
     if (typeof description !== 'string' || description.trim() === '') {
-      throw new Error(invalidCustomMetric(name, 'the description must be a non-empty string'));
+      throw new Error(invalidCustomMetric(name, customDescriptionEmpty()));
     }
     if (this.metrics.has(name)) return;
     if (name === EXTERNAL_REQUESTS_METRIC) {
       // Added to the registry on its first count only: the name is not free before.
-      throw new Error(
-        invalidCustomMetric(name, "is the module's own, counted by incExternalRequests"),
-      );
+      throw new Error(invalidCustomMetric(name, customNameOwn()));
     }
     if (this.registry.getSingleMetric(name) !== undefined) {
-      throw new Error(
-        invalidCustomMetric(name, 'the registry already has another metric of that name'),
-      );
+      throw new Error(invalidCustomMetric(name, customNameTaken()));
     }
     this.metrics.set(
       name,

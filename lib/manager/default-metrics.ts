@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { LABEL, LOGGER_CONTEXT } from '../metrics.constants';
-import { defaultMetricsFailed } from '../metrics.messages';
+import { defaultMetricsFailed, defaultMetricsPresent } from './manager.messages';
 
 // The first metric collectDefaultMetrics registers: if present, another module already collects them.
 const FIRST_DEFAULT_METRIC = 'process_cpu_user_seconds_total';
@@ -18,9 +18,7 @@ export function registerDefaultMetrics(
 ): boolean {
   const logger = new Logger(LOGGER_CONTEXT);
   if (registry.getSingleMetric(options.prefix + FIRST_DEFAULT_METRIC) !== undefined) {
-    logger.log(
-      `default metrics (prefix "${options.prefix}") are already in the registry; not added again`,
-    );
+    logger.log(defaultMetricsPresent(options.prefix));
     return false;
   }
   try {

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { OVERFLOW_LABEL_VALUE, LOGGER_CONTEXT } from '../metrics.constants';
-import type { MetricType } from '../metrics.options';
+import type { MetricType } from '../interfaces/metrics-options.interface';
+import type { ExternalRequestLabels } from '../interfaces/external-request-labels.interface';
 import { LabelCounts, type CountCell } from './label-counts';
 import { metricUnavailable } from './manager.messages';
 
@@ -19,20 +20,6 @@ const EXTERNAL_REQUEST_LABELS = [
   'is_bulk',
   'status_code',
 ] as const;
-
-/** One call to an external service, as the original's `inc_external_requests(...)` described it. */
-export interface ExternalRequestLabels {
-  /** `request_to`: the service called, e.g. `'salesforce'`. */
-  readonly requestTo: string;
-  /** `request_endpoint`: the endpoint or operation called. Default `''`. */
-  readonly requestEndpoint?: string;
-  /** `request_type`: e.g. the HTTP method. Default `''`. */
-  readonly requestType?: string;
-  /** `is_bulk`: `true` is written `1`, `false` `0`, a number as itself. Default `0`, as the original. */
-  readonly isBulk?: boolean | number;
-  /** `status_code`: the answer's status. Default `200`, as the original. */
-  readonly statusCode?: number | string;
-}
 
 /** Why a label set was refused: the label at fault and its value. */
 interface RejectedLabel {

@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { SERIES_PER_SLICE, yieldToEventLoop } from '../event-loop';
 import { OVERFLOW_LABEL_VALUE } from '../metrics.constants';
 import { CappedSeries } from './capped-series';
-import type { MetricType } from '../metrics.options';
+import type { MetricType } from '../interfaces/metrics-options.interface';
 
 type Child = { set?(value: number): void; inc(value: number): void };
 

@@ -6,14 +6,11 @@ import {
   RESOLVED_METRICS_OPTIONS,
   LOGGER_CONTEXT,
 } from '../metrics.constants';
-import { rejectedCount } from '../metrics.messages';
+import { rejectedCount } from './manager.messages';
 import type { ResolvedMetricsOptions } from '../metrics.options';
 import { CustomMetrics } from './custom-metrics';
-import {
-  EXTERNAL_REQUESTS_METRIC,
-  ExternalRequests,
-  type ExternalRequestLabels,
-} from './external-requests';
+import type { ExternalRequestLabels } from '../interfaces/external-request-labels.interface';
+import { EXTERNAL_REQUESTS_METRIC, ExternalRequests } from './external-requests';
 import { CountCell, LabelCounts } from './label-counts';
 import { rejectedLabelValue } from './manager.messages';
 

@@ -10,14 +10,12 @@ import {
   type Registry,
   type SummaryConfiguration,
 } from 'prom-client';
+import type { AppMetricConfiguration } from '../interfaces/app-metric.interface';
 import { MetricsManager } from '../manager/metrics.manager';
 import { METRICS_REGISTRY, SELF_METRIC_PREFIX } from '../metrics.constants';
 import { metricNameReserved, metricNameTaken, metricProviderFailed } from './metric.messages';
 import { getMetricToken } from './metric-token';
 import { ownMetric } from './own-metric';
-
-/** What a `make*Provider` takes: prom-client's configuration, without `registers` (the module's registry). */
-export type AppMetricConfiguration<C> = Omit<C, 'registers'>;
 
 type MetricClass<M> = new (config: never) => M;
 type Named = { readonly name: string; readonly labelNames?: readonly string[] };

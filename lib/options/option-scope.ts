@@ -1,4 +1,4 @@
-import { MetricsOptionsError } from '../errors/metrics-options.error';
+import { MetricsOptionsError } from './metrics-options.error';
 import type { OptionSource, PushProtocol } from '../interfaces/metrics-options.interface';
 import type { ResolvedPushTls } from '../interfaces/push-auth.interface';
 

@@ -1,7 +1,7 @@
 // What the protocol of the pushes decides among the options: the default pod port, and the path
 // of VictoriaMetrics' import API (a Pushgateway's path is the app's group, built by the pusher).
 import type { PushProtocol } from '../interfaces/metrics-options.interface';
-import * as messages from '../metrics.messages';
+import * as messages from './options.messages';
 import { fail, type At, type Scope } from './option-scope';
 
 /** The values `pushProtocol` takes. */

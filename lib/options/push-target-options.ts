@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { PushAuth, PushTlsOptions, ResolvedPushTls } from '../interfaces/push-auth.interface';
-import * as messages from '../metrics.messages';
+import * as messages from './options.messages';
 import { codeAt, fail, type At } from './option-scope';
 
 /** Checks DNS servers given as `ip` or `ip:port` (`[v6]:port`); also used by the sweeper. */

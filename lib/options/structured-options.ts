@@ -8,7 +8,7 @@ import type {
   StandardMetricNames,
 } from '../interfaces/metrics-options.interface';
 import { DEFAULT_METRIC_NAMES } from '../metrics.constants';
-import * as messages from '../metrics.messages';
+import * as messages from './options.messages';
 import { codeAt, fail, type Scope } from './option-scope';
 
 export function resolveMetricNames(

@@ -13,14 +13,19 @@ import {
   RESOLVED_METRICS_OPTIONS,
   LOGGER_CONTEXT,
 } from '../metrics.constants';
-import * as messages from '../metrics.messages';
-import { MetricsOptionsError, type ResolvedMetricsOptions } from '../metrics.options';
+import * as messages from './pusher.messages';
+import { MetricsOptionsError } from '../options/metrics-options.error';
+import type { ResolvedMetricsOptions } from '../metrics.options';
 import { promiseTimeout } from '../utils/promise-timeout';
 import { FailureLog } from './failure-log';
 import { claimGroup, releaseGroup } from './group-claims';
 import { PushClient } from './push-client';
 import { PushMetrics } from './push-metrics';
-import type { DiscoveryResult, PushReport, TargetResult } from './push-report';
+import type {
+  DiscoveryResult,
+  PushReport,
+  TargetResult,
+} from '../interfaces/push-report.interface';
 import { pushRequests, type PushRequests } from './push-requests';
 import { serialiseRegistry } from '../serialiser/serialise-registry';
 import { TargetDiscovery } from './target-discovery';
@@ -170,7 +175,7 @@ export class MetricsPusher implements OnApplicationBootstrap, OnApplicationShutd
         const serialised = await serialiseRegistry(this.registry, this.requests.serialising);
         body = Buffer.from(serialised, 'utf8');
       } catch (e) {
-        error = `cannot serialise the registry: ${(e as Error).message}`;
+        error = messages.serialiseFailed((e as Error).message);
         this.logger.error(error);
       }
     }

@@ -2,8 +2,10 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import type { PushAuth, ResolvedMetricsOptions } from '../metrics.options';
-import type { TargetResult } from './push-report';
+import type { PushAuth } from '../interfaces/push-auth.interface';
+import type { ResolvedMetricsOptions } from '../metrics.options';
+import type { TargetResult } from '../interfaces/push-report.interface';
+import * as messages from './pusher.messages';
 
 /** Settings of {@link PushClient}. */
 export type PushClientOptions = Pick<
@@ -136,7 +138,7 @@ export class PushClient {
             if (status >= 200 && status < 300) {
               if (method !== 'GET') return resolve({ outcome: { ok: true, status } });
               if (size > keep) {
-                const error = `answer larger than ${keep} bytes`;
+                const error = messages.answerTooLarge(keep);
                 return resolve({ outcome: { ok: false, status, error, reason: 'too_large' } });
               }
               return resolve({ outcome: { ok: true, status, body: Buffer.concat(chunks) } });
@@ -146,7 +148,7 @@ export class PushClient {
               outcome: {
                 ok: false,
                 status,
-                error: `HTTP ${status}: ${text}`,
+                error: messages.httpError(status, text),
                 reason: `http_${status}`,
               },
             });
@@ -174,12 +176,12 @@ function failure(error: NodeJS.ErrnoException, signal: AbortSignal): Outcome {
   if (signal.aborted) {
     const timedOut = (signal.reason as Error | undefined)?.name === 'TimeoutError';
     return timedOut
-      ? { ok: false, error: 'timeout', reason: 'timeout' }
-      : { ok: false, error: 'aborted', reason: 'aborted' };
+      ? { ok: false, error: messages.timedOut(), reason: 'timeout' }
+      : { ok: false, error: messages.aborted(), reason: 'aborted' };
   }
   const code = error.code ?? '';
   const reason = code === 'ECONNREFUSED' ? 'refused' : TLS_ERROR_CODE.test(code) ? 'tls' : 'error';
-  return { ok: false, error: code ? `${code}: ${error.message}` : error.message, reason };
+  return { ok: false, error: messages.requestFailed(code, error.message), reason };
 }
 
 function authorizationHeader(auth: PushAuth | undefined): string | undefined {

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { SELF_METRIC_PREFIX } from '../metrics.constants';
-import type { PushReport } from './push-report';
+import type { PushReport } from '../interfaces/push-report.interface';
 
 /**
  * The pusher's own health, in the same registry so it reaches the metrics cache with the

@@ -1,8 +1,8 @@
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
-import * as messages from '../metrics.messages';
+import * as messages from './pusher.messages';
 import { promiseTimeout, PromiseTimeoutError } from '../utils/promise-timeout';
-import type { DiscoveryResult } from './push-report';
+import type { DiscoveryResult } from '../interfaces/push-report.interface';
 
 /** Settings of {@link TargetDiscovery}. */
 export interface TargetDiscoveryOptions {
@@ -124,7 +124,7 @@ function toDiscoveryError(name: string, error: NodeJS.ErrnoException): Discovery
           : error.code === 'ECONNREFUSED' || error.code === 'ESERVFAIL' || error.code === 'EREFUSED'
             ? 'unreachable'
             : 'error';
-  return new DiscoveryError(`${name}: ${error.code ?? error.message}`, reason);
+  return new DiscoveryError(messages.dnsError(name, error.code ?? error.message), reason);
 }
 
 function compareAddresses(a: string, b: string): number {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { MetricsOptionsError } from '../errors/metrics-options.error';
+import { MetricsOptionsError } from '../options/metrics-options.error';
 import { resolveAuth, resolveDnsServers, resolveTls } from '../options/push-target-options';
 import { groupingPath } from '../pusher/grouping-key';
 import { PushClient } from '../pusher/push-client';
@@ -11,12 +11,12 @@ import {
   type ListedGroup,
 } from './pushgateway-groups';
 import * as messages from './sweeper.messages';
+import type { SweepOptions } from '../interfaces/sweep-options.interface';
 import type {
-  SweepOptions,
   SweepReport,
   SweepTargetReport,
   SweptGroup,
-} from './sweeper.interfaces';
+} from '../interfaces/sweep-report.interface';
 
 const DEFAULT_PORT = 9091;
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -137,14 +137,14 @@ function targetFromUrl(text: string, settings: Settings, serviceName?: string): 
   try {
     url = new URL(text);
   } catch {
-    throw new SweepOptionsError(messages.badTarget(text, 'not a URL'));
+    throw new SweepOptionsError(messages.badTarget(text, messages.notAUrl()));
   }
   const scheme = url.protocol.slice(0, -1);
   if (scheme !== 'http' && scheme !== 'https') {
-    throw new SweepOptionsError(messages.badTarget(text, 'the scheme must be http or https'));
+    throw new SweepOptionsError(messages.badTarget(text, messages.badScheme()));
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.username) {
-    throw new SweepOptionsError(messages.badTarget(text, 'give only scheme, host and port'));
+    throw new SweepOptionsError(messages.badTarget(text, messages.extraUrlParts()));
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = url.port === '' ? DEFAULT_PORT : Number(url.port);
@@ -176,7 +176,7 @@ async function sweepTarget(
   const now = Date.now() / 1000;
   let groups: ListedGroup[];
   try {
-    if (!listed.ok || !listed.body) throw new Error(listed.error ?? 'no answer');
+    if (!listed.ok || !listed.body) throw new Error(listed.error ?? messages.noAnswer());
     groups = parseGroupListing(listed.body);
   } catch (e) {
     return {
@@ -207,7 +207,7 @@ async function sweepTarget(
       : {
           ...p.group,
           action: 'delete-failed',
-          reason: `${p.group.reason}; ${result.error ?? 'failed'}`,
+          reason: messages.deleteFailed(p.group.reason, result.error),
         };
   });
   return { target: target.url, ok: true, groups: swept, conflicts: conflicts.byName };
@@ -228,23 +228,23 @@ function plan(
   };
   const dryAction = options.dryRun ? 'would-delete' : 'deleted';
   if (conflicting) {
-    const reason = `conflict: ${conflicting.join(', ')}`;
+    const reason = messages.conflictingGroup(conflicting);
     return options.deleteConflicts
       ? { group: { ...base, action: dryAction, reason }, remove: true }
       : { group: { ...base, action: 'conflict', reason }, remove: false };
   }
   if (!group.own && !options.all) {
     return {
-      group: { ...base, action: 'foreign', reason: 'not pushed by this module' },
+      group: { ...base, action: 'foreign', reason: messages.foreignGroup() },
       remove: false,
     };
   }
   // Never delete what cannot be aged: a group with no successful push time is kept.
   if (ageSeconds === undefined || ageSeconds <= options.ttlSeconds) {
-    const reason = ageSeconds === undefined ? 'no push time' : 'fresh';
+    const reason = ageSeconds === undefined ? messages.noPushTime() : messages.freshGroup();
     return { group: { ...base, action: 'kept', reason }, remove: false };
   }
-  return { group: { ...base, action: dryAction, reason: 'stale' }, remove: true };
+  return { group: { ...base, action: dryAction, reason: messages.staleGroup() }, remove: true };
 }
 
 async function runLimited<T, R>(

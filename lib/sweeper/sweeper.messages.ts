@@ -15,6 +15,23 @@ export const badPort = (port: unknown): string =>
 export const badTarget = (target: string, why: string): string =>
   `target ${JSON.stringify(target)} is not a Pushgateway base URL like http://10.0.0.7:9091: ${why}`;
 
+// Why a target is not a Pushgateway base URL; each completes badTarget.
+export const notAUrl = (): string => 'not a URL';
+export const badScheme = (): string => 'the scheme must be http or https';
+export const extraUrlParts = (): string => 'give only scheme, host and port';
+
+export const noAnswer = (): string => 'no answer';
+
+// Why a pass did what it did with a group (SweptGroup.reason).
+export const staleGroup = (): string => 'stale';
+export const freshGroup = (): string => 'fresh';
+export const noPushTime = (): string => 'no push time';
+export const foreignGroup = (): string => 'not pushed by this module';
+export const conflictingGroup = (metrics: readonly string[]): string =>
+  `conflict: ${metrics.join(', ')}`;
+export const deleteFailed = (reason: string, error: string | undefined): string =>
+  `${reason}; ${error ?? 'failed'}`;
+
 export const notAListing = (): string =>
   'not a Pushgateway API listing (no "status": "success" with "data")';
 

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runCli } from '../../lib/cli/run-cli';
 import { resolveMetricsOptions } from '../../lib/metrics.options';
-import { parseDurationSeconds } from '../../lib/sweeper/duration';
+import { parseDurationSeconds } from '../../lib/cli/duration';
 import { DEPLOY, kustomize, requireKubectl, ROOT } from '../support/kustomize';
 
 const PUSHGATEWAY_PORT = 9091;

@@ -7,7 +7,7 @@ import { EventPattern, Payload, Transport, type MicroserviceOptions } from '@nes
 import { logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentConsumer, MetricsManager, MetricsPusher, NubiumMetricsModule } from '../../lib';
-import type { MetricsModuleOptions } from '../../lib/metrics.options';
+import type { MetricsModuleOptions } from '../../lib/interfaces/metrics-options.interface';
 import {
   assertKafkaReachable,
   createKafka,

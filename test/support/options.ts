@@ -1,6 +1,6 @@
 // Shared by the option tests: a deployment's env vars, and the error a bad option must raise.
 import { afterEach, beforeEach, expect } from 'vitest';
-import { MetricsOptionsError } from '../../lib/metrics.options';
+import { MetricsOptionsError } from '../../lib/options/metrics-options.error';
 
 /** The env vars of a pod in a cluster, as its Deployment sets them. */
 export const POD_ENV = {

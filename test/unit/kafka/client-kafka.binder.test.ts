@@ -15,9 +15,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { instrumentProducer, MetricsManager, NubiumMetricsModule } from '../../../lib';
 import { CountProduced } from '../../../lib/kafka/count-produced.decorator';
 import type { CountProducedInterceptor } from '../../../lib/kafka/count-produced.interceptor';
-import type { MetricsModuleExtras } from '../../../lib/metrics.module-definition';
+import type { MetricsModuleExtras } from '../../../lib/interfaces/metrics-module-extras.interface';
 import { CapturingLogger } from '../../support/logs';
-import { fakeProducer, httpExecutionContext, RefusedSend, withFakeKafka } from './support';
+import {
+  fakeProducer,
+  httpExecutionContext,
+  RefusedSend,
+  withFakeKafka,
+} from '../../support/fake-kafka';
 
 // No broker listens there: a client that tried to connect would fail, never reach a fake.
 const KAFKA: KafkaOptions = {

@@ -10,7 +10,7 @@ import {
   type HandlerTopic,
 } from '../../../lib/kafka/consumed-handler.wrapper';
 import type { MetricsManager } from '../../../lib/manager/metrics.manager';
-import { testManager } from './support';
+import { testManager } from '../../support/fake-kafka';
 
 class Failed extends Error {}
 

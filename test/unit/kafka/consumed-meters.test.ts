@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConsumedMeters, NOT_TIMED } from '../../../lib/kafka/consumed-meters';
 import { ProcessingTimeHistogram } from '../../../lib/kafka/processing-time.histogram';
 import type { MetricsManager } from '../../../lib/manager/metrics.manager';
-import { fakeConsumer, testManager } from './support';
+import { fakeConsumer, testManager } from '../../support/fake-kafka';
 
 function context(topic: string, consumer: unknown, timestamp?: string): KafkaContext {
   return new KafkaContext([

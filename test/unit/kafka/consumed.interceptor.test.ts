@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { KafkaContext } from '@nestjs/microservices';
 import { KafkaConsumedInterceptor } from '../../../lib/kafka/consumed.interceptor';
 import { ProcessingTimeHistogram } from '../../../lib/kafka/processing-time.histogram';
-import { fakeConsumer, httpExecutionContext, kafkaExecutionContext, testManager } from './support';
+import {
+  fakeConsumer,
+  httpExecutionContext,
+  kafkaExecutionContext,
+  testManager,
+} from '../../support/fake-kafka';
 
 class Rejected extends Error {}
 

@@ -1,7 +1,7 @@
 import type { FactoryProvider, Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { describe, expect, it } from 'vitest';
-import { MetricsErrorsFilter } from '../../../lib/errors/errors.filter';
+import { MetricsErrorsFilter } from '../../../lib/filter/errors.filter';
 import { KafkaHandlersBinder } from '../../../lib/kafka/kafka-handlers.binder';
 import { KafkaHandlersExplorer } from '../../../lib/kafka/kafka-handlers.explorer';
 import { countingProviders } from '../../../lib/kafka/kafka-counting.providers';

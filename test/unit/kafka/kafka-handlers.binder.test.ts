@@ -5,7 +5,7 @@ import { Test } from '@nestjs/testing';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
-import { fakeConsumer } from './support';
+import { fakeConsumer } from '../../support/fake-kafka';
 import { NubiumMetricsModule } from '../../../lib/metrics.module';
 
 const seen: unknown[][] = [];

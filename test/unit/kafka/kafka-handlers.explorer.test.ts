@@ -30,7 +30,7 @@ import { KafkaHandlersExplorer } from '../../../lib/kafka/kafka-handlers.explore
 import { KafkaMetadataAccessor } from '../../../lib/kafka/kafka-metadata.accessor';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
 import { NubiumMetricsModule } from '../../../lib/metrics.module';
-import { testManager } from './support';
+import { testManager } from '../../support/fake-kafka';
 
 @Controller()
 class OrdersController {

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { instrumentConsumer, instrumentProducer } from '../../../lib/kafka/kafkajs.instrument';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
 import { resolveMetricsOptions } from '../../../lib/metrics.options';
-import { testManager } from './support';
+import { testManager } from '../../support/fake-kafka';
 
 class Invalid extends Error {}
 

@@ -1,7 +1,7 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ProcessingTimeHistogram } from '../../../lib/kafka/processing-time.histogram';
-import { testManager } from './support';
+import { testManager } from '../../support/fake-kafka';
 
 const BUCKETS = [0.01, 0.1, 1];
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CountProducedInterceptor } from '../../../lib/kafka/count-produced.interceptor';
 import { CountedClients } from '../../../lib/kafka/counted-clients';
 import { countProducedResult } from '../../../lib/kafka/produced-count';
-import { httpExecutionContext, testManager } from './support';
+import { httpExecutionContext, testManager } from '../../support/fake-kafka';
 
 describe('@CountProduced counting rule', () => {
   it('counts one message to the decorator topic per completion, or the length of a returned array', () => {

@@ -1,7 +1,7 @@
 import { Gauge } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { SecondsBehindGauge } from '../../../lib/kafka/seconds-behind.gauge';
-import { testManager } from './support';
+import { testManager } from '../../support/fake-kafka';
 
 async function secondsBehind(metrics: ReturnType<typeof testManager>): Promise<number[]> {
   const data = await metrics.registry.getSingleMetric('seconds_behind')!.get();

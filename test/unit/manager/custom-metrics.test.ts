@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { Gauge, Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
-import { resolveMetricsOptions, type MetricsModuleOptions } from '../../../lib/metrics.options';
+import { resolveMetricsOptions } from '../../../lib/metrics.options';
+import type { MetricsModuleOptions } from '../../../lib/interfaces/metrics-options.interface';
 
 function manager(options: MetricsModuleOptions = {}, registry = new Registry()): MetricsManager {
   const resolved = resolveMetricsOptions(

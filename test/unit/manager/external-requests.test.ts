@@ -2,8 +2,9 @@ import { Logger } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
-import type { ExternalRequestLabels } from '../../../lib/manager/external-requests';
-import { resolveMetricsOptions, type MetricsModuleOptions } from '../../../lib/metrics.options';
+import type { ExternalRequestLabels } from '../../../lib/interfaces/external-request-labels.interface';
+import { resolveMetricsOptions } from '../../../lib/metrics.options';
+import type { MetricsModuleOptions } from '../../../lib/interfaces/metrics-options.interface';
 
 function manager(options: MetricsModuleOptions = {}, registry = new Registry()): MetricsManager {
   const resolved = resolveMetricsOptions(

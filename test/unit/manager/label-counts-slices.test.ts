@@ -1,7 +1,8 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
-import { resolveMetricsOptions, type MetricType } from '../../../lib/metrics.options';
+import { resolveMetricsOptions } from '../../../lib/metrics.options';
+import type { MetricType } from '../../../lib/interfaces/metrics-options.interface';
 
 function manager(metricType: MetricType) {
   const registry = new Registry();

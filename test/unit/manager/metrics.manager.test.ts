@@ -1,7 +1,8 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { MetricsManager, exceptionName } from '../../../lib/manager/metrics.manager';
-import { resolveMetricsOptions, type MetricsModuleOptions } from '../../../lib/metrics.options';
+import { resolveMetricsOptions } from '../../../lib/metrics.options';
+import type { MetricsModuleOptions } from '../../../lib/interfaces/metrics-options.interface';
 
 function manager(options: MetricsModuleOptions = {}): MetricsManager {
   const resolved = resolveMetricsOptions(

@@ -8,7 +8,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../../../lib/options/option-scope';
-import { resolveMetricsOptions, type MetricsModuleOptions } from '../../../lib/metrics.options';
+import { resolveMetricsOptions } from '../../../lib/metrics.options';
+import type { MetricsModuleOptions } from '../../../lib/interfaces/metrics-options.interface';
 import { MetricsPusher } from '../../../lib/pusher/metrics.pusher';
 import { DiscoveryError, TargetDiscovery } from '../../../lib/pusher/target-discovery';
 

@@ -5,7 +5,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
-import { resolveMetricsOptions, type MetricsModuleOptions } from '../../../lib/metrics.options';
+import { resolveMetricsOptions } from '../../../lib/metrics.options';
+import type { MetricsModuleOptions } from '../../../lib/interfaces/metrics-options.interface';
 import { MetricsPusher } from '../../../lib/pusher/metrics.pusher';
 import { TargetDiscovery } from '../../../lib/pusher/target-discovery';
 

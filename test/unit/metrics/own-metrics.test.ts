@@ -4,16 +4,16 @@ import { Injectable, Module } from '@nestjs/common';
 import { getToken as willsotoToken } from '@willsoto/nestjs-prometheus';
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { InjectMetric } from '../../lib/decorators/inject-metric.decorator';
-import { MetricsManager, NubiumMetricsModule } from '../../lib';
-import { getMetricToken } from '../../lib/metrics/metric-token';
+import { InjectMetric } from '../../../lib/decorators/inject-metric.decorator';
+import { MetricsManager, NubiumMetricsModule } from '../../../lib';
+import { getMetricToken } from '../../../lib/metrics/metric-token';
 import {
   makeCounterProvider,
   makeGaugeProvider,
   makeHistogramProvider,
   makeSummaryProvider,
-} from '../../lib/metrics/metric.providers';
-import { useAppContexts } from '../support/app-contexts';
+} from '../../../lib/metrics/metric.providers';
+import { useAppContexts } from '../../support/app-contexts';
 
 const base = { job: 'pod-1', app: 'orders', pushEnabled: false };
 const { boot } = useAppContexts();

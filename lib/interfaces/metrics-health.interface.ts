@@ -36,7 +36,7 @@ export interface MetricsHealthDetails {
  */
 export type MetricsHealthResult = Record<string, MetricsHealthDetails & { status: 'up' | 'down' }>;
 
-/** The part of @nestjs/terminus' `HealthIndicatorService` the indicator uses. */
+/** The part of @nestjs/terminus' `HealthIndicatorService` the indicator uses (internal: not exported from the package). */
 export interface HealthIndicatorServiceLike {
   check(key: string): {
     up(data: MetricsHealthDetails): Record<string, unknown>;

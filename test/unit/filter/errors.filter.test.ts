@@ -2,8 +2,8 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { KafkaRetriableException, RpcException } from '@nestjs/microservices';
 import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { MetricsErrorsFilter } from '../../../lib/errors/errors.filter';
-import { testManager } from '../kafka/support';
+import { MetricsErrorsFilter } from '../../../lib/filter/errors.filter';
+import { testManager } from '../../support/fake-kafka';
 
 function host(type: string): ExecutionContextHost {
   const h = new ExecutionContextHost([{}, {}]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDurationSeconds } from '../../../lib/sweeper/duration';
+import { parseDurationSeconds } from '../../../lib/cli/duration';
 
 describe('parseDurationSeconds', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../lib/cli/run-cli';
-import type { SweepReport } from '../../../lib/sweeper/sweeper.interfaces';
+import type { SweepReport } from '../../../lib/interfaces/sweep-report.interface';
 
 // A pass that fails unexpectedly, then one that works: the sweep module is replaced here only
 // (vi.mock is hoisted above the imports).

@@ -1,5 +1,5 @@
 import type { OptionSource } from '../interfaces/metrics-options.interface';
-import { invalidOption } from '../metrics.messages';
+import { invalidOption } from './options.messages';
 
 /**
  * Error thrown at start-up for a missing or malformed option. Its message names the option and

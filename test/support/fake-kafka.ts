@@ -1,9 +1,10 @@
+// Fakes of kafkajs and of the Nest Kafka transport for unit tests, and a manager that never pushes.
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { KafkaContext } from '@nestjs/microservices';
 import type { ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { MetricsManager } from '../../../lib/manager/metrics.manager';
-import { resolveMetricsOptions } from '../../../lib/metrics.options';
+import { MetricsManager } from '../../lib/manager/metrics.manager';
+import { resolveMetricsOptions } from '../../lib/metrics.options';
 
 /** A manager with its own registry that never pushes (`maxTopics` as given, else the default). */
 export function testManager(maxTopics?: number): MetricsManager {
