@@ -18,7 +18,11 @@ import {
 } from './consumed-handler.wrapper';
 import { CountProducedInterceptor } from './count-produced.interceptor';
 import { CountedClients } from './counted-clients';
-import type { FoundController, WrapPlan } from './kafka-handlers.explorer';
+import {
+  KafkaHandlersExplorer,
+  type FoundController,
+  type WrapPlan,
+} from './kafka-handlers.explorer';
 import { KafkaMetadataAccessor, type RouteArgs } from './kafka-metadata.accessor';
 import {
   BOUND_BY_MODULE,
@@ -55,15 +59,18 @@ export class KafkaHandlersBinder implements OnApplicationShutdown {
     private readonly metadata: KafkaMetadataAccessor,
     @Inject(KAFKA_COUNTING_OPTIONS) private readonly options: KafkaCountingOptions,
     private readonly clients: CountedClients,
+    explorer: KafkaHandlersExplorer,
   ) {
     this.meters = new ConsumedMeters(metrics, { processingTime: options.processingTime });
+    // When the providers are created, not at onModuleInit as nestjs/schedule explores: Nest
+    // reads each handler method and its interceptors once, when it builds the message handlers
+    // (`connectMicroservice()` at once, a microservice's `listen()` / `init()`) and the routes
+    // (`app.init()`), and all of that happens before the init hooks run.
+    this.bind(explorer.explore());
   }
 
-  /**
-   * Counts in the handlers found; returns how many count consumed and produced messages. Runs
-   * once, before Nest reads the methods (see `countingProviders`).
-   */
-  bind(controllers: readonly FoundController[]): { consumed: number; produced: number } {
+  /** Counts in the handlers found, once, before Nest reads the methods. */
+  private bind(controllers: readonly FoundController[]): void {
     let consumed = 0;
     let produced = 0;
     for (const controller of controllers) {
@@ -103,7 +110,6 @@ export class KafkaHandlersBinder implements OnApplicationShutdown {
     else if (this.options.processingTime)
       ProcessingTimeHistogram.of(this.metrics, this.options.processingTime);
     if (consumed + produced > 0) new Logger(LOGGER_CONTEXT).log(boundHandlers(consumed, produced));
-    return { consumed, produced };
   }
 
   onApplicationShutdown(): void {

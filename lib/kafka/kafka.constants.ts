@@ -12,9 +12,6 @@ export interface KafkaCountingOptions {
   readonly processingTime?: { readonly buckets: readonly number[] };
 }
 
-/** Injection token of what the binder did at start-up (see `countingProviders`). */
-export const KAFKA_HANDLERS_BOUND = Symbol('NUBIUM_KAFKA_HANDLERS_BOUND');
-
 // @nestjs/microservices' metadata keys and Transport.KAFKA, repeated here (they are stable since
 // Nest 8) so that apps without @nestjs/microservices can use the module.
 export const MS_PATTERN_METADATA = 'microservices:pattern';
