@@ -24,6 +24,7 @@ import { MetricsErrorsFilter } from '../errors/errors.filter';
 import { RESOLVED_METRICS_OPTIONS } from '../metrics.constants';
 import type { ResolvedMetricsOptions } from '../metrics.options';
 import { ClientKafkaBinder } from './client-kafka.binder';
+import { KafkaConsumedInterceptor } from './consumed.interceptor';
 import { CountedClients } from './counted-clients';
 import { KafkaHandlersBinder } from './kafka-handlers.binder';
 import { KafkaHandlersExplorer } from './kafka-handlers.explorer';
@@ -54,6 +55,7 @@ export function countingProviders(countKafkaConsumed: boolean, errorFilter: bool
     },
     KafkaMetadataAccessor,
     KafkaHandlersExplorer,
+    KafkaConsumedInterceptor,
     // Binds the handlers when it is created (see its constructor).
     KafkaHandlersBinder,
     ...(errorFilter ? [{ provide: APP_FILTER, useClass: MetricsErrorsFilter }] : []),

@@ -51,14 +51,14 @@ type Handler = (...args: unknown[]) => unknown;
 export class KafkaHandlersBinder implements OnApplicationShutdown {
   private readonly restore: Array<() => void> = [];
   private readonly meters: ConsumedMeters;
-  /** The interceptor bound where a wrapper cannot count; Nest does not know it, so its shutdown is ours. */
-  private interceptor: KafkaConsumedInterceptor | undefined;
 
   constructor(
     private readonly metrics: MetricsManager,
     private readonly metadata: KafkaMetadataAccessor,
     @Inject(KAFKA_COUNTING_OPTIONS) private readonly options: KafkaCountingOptions,
     private readonly clients: CountedClients,
+    /** Bound where a wrapper cannot count; a provider of the module, so Nest shuts it down. */
+    private readonly interceptor: KafkaConsumedInterceptor,
     explorer: KafkaHandlersExplorer,
   ) {
     this.meters = new ConsumedMeters(metrics, { processingTime: options.processingTime });
@@ -81,7 +81,7 @@ export class KafkaHandlersBinder implements OnApplicationShutdown {
         const bind: NestInterceptor[] = [];
         if (this.options.countConsumed && handler.consumed) {
           if (handler.wrap === undefined) {
-            bind.push((this.interceptor ??= new KafkaConsumedInterceptor(this.metrics)));
+            bind.push(this.interceptor);
           } else {
             target ??= {
               source: controller.source,
@@ -116,7 +116,6 @@ export class KafkaHandlersBinder implements OnApplicationShutdown {
     // Last done, first undone: a method's interceptors come off its wrapper before the wrapper goes.
     for (const undo of this.restore.splice(0).reverse()) undo();
     this.meters.close();
-    this.interceptor?.onApplicationShutdown();
   }
 
   private wrap(prototype: object, name: string, plan: WrapPlan, target: CountingTarget): Handler {
