@@ -29,7 +29,8 @@ import { CountedClients } from './counted-clients';
 import { KafkaHandlersBinder } from './kafka-handlers.binder';
 import { KafkaHandlersExplorer } from './kafka-handlers.explorer';
 import { KafkaMetadataAccessor } from './kafka-metadata.accessor';
-import { KAFKA_COUNTING_OPTIONS, type KafkaCountingOptions } from './kafka.constants';
+import type { KafkaCountingOptions } from '../interfaces/kafka-counting-options.interface';
+import { KAFKA_COUNTING_OPTIONS } from './kafka.constants';
 import { ProducedClientsExplorer } from './produced-clients.explorer';
 
 /** The Kafka counting switches: the module's extra, and the processing-time option. */

@@ -30,8 +30,8 @@ import {
   KAFKA_COUNTING_OPTIONS,
   MS_PARAM_CONTEXT,
   MS_PARAM_PAYLOAD,
-  type KafkaCountingOptions,
 } from './kafka.constants';
+import type { KafkaCountingOptions } from '../interfaces/kafka-counting-options.interface';
 import { boundHandlers } from './kafka.messages';
 import { ProcessingTimeHistogram } from './processing-time.histogram';
 

@@ -1,5 +1,4 @@
 /** User-facing messages of the Kafka counting, in one place. */
-import { shown } from '../metrics.messages';
 
 export const uncountableResult = (handler: string): string =>
   `@CountProduced() on ${handler}: the handler returned neither a topic record ({ topic, messages }), ` +
@@ -17,13 +16,6 @@ export const lagMetricClash = (name: string): string =>
 
 export const metricClash = (name: string): string =>
   `"${name}" is registered already by something else than this module; the module does not report it`;
-
-// Reasons for MetricsOptionsError; each completes `option "<name>" ...`.
-export const notAProcessingTimeOption = (value: unknown): string =>
-  `must be true, false or { buckets: number[] }, got ${shown(value)}`;
-
-export const notABucketList = (value: unknown, max: number): string =>
-  `must be 1 to ${max} finite, positive, increasing upper bounds in seconds, got ${shown(value)}`;
 
 /** The start-up line of the ClientKafka counting: the clients, by provider token. */
 export const countedClients = (names: readonly string[]): string =>
