@@ -43,12 +43,11 @@ export type {
 /** Kafka counting: Nest transport interceptor, `@CountProduced`, kafkajs helpers, errors filter. */
 export { KafkaConsumedInterceptor } from './kafka/consumed.interceptor';
 export { CountProduced } from './kafka/count-produced.decorator';
-export type { ProcessingTimeOption } from './kafka/processing-time.option';
-export {
-  instrumentConsumer,
-  instrumentProducer,
-  type InstrumentConsumerOptions,
-} from './kafka/kafkajs.instrument';
+export type {
+  InstrumentConsumerOptions,
+  ProcessingTimeOption,
+} from './interfaces/kafka-counting-options.interface';
+export { instrumentConsumer, instrumentProducer } from './kafka/kafkajs.instrument';
 export { MetricsErrorsFilter } from './filter/errors.filter';
 /** Health: a @nestjs/terminus indicator of the pushes (terminus is loaded only when MetricsHealthModule is imported). */
 export { MetricsHealthModule } from './health/metrics-health.module';

@@ -9,7 +9,8 @@ import type {
   PushProtocol,
 } from './interfaces/metrics-options.interface';
 import { MetricsOptionsError } from './options/metrics-options.error';
-import { resolveProcessingTime, type ProcessingTimeOption } from './kafka/processing-time.option';
+import type { ProcessingTimeOption } from './interfaces/kafka-counting-options.interface';
+import { resolveProcessingTime } from './options/processing-time.option';
 import * as messages from './options/options.messages';
 import { fail, type At, type Env, type Scope } from './options/option-scope';
 import {

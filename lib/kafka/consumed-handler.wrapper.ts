@@ -1,5 +1,5 @@
 import type { MetricsManager } from '../manager/metrics.manager';
-import type { ConsumedMeters } from './consumed-meters';
+import { NOT_TIMED, type ConsumedMeters } from './consumed-meters';
 import { countConsumedOutcome } from './consumed-outcome';
 import { kafkaTopicOfArg } from './kafka-context';
 
@@ -95,16 +95,16 @@ export function wrapConsumedHandler(
 }
 
 /**
- * `target` no longer uses `wrapper` (by default, the counting wrapper on the prototype); the last
- * user puts the original method back.
+ * `target` no longer uses `wrapper` (what {@link wrapConsumedHandler} returned); the last user
+ * puts the original method back.
  */
 export function unwrapConsumedHandler(
   prototype: object,
   name: string,
   target: CountingTarget,
-  wrapper: Wrapper | undefined = wrapperOn(prototype, name),
+  wrapper: Handler,
 ): void {
-  const state = wrapper?.[STATE];
+  const state = (wrapper as Wrapper)[STATE];
   if (state === undefined || !state.users.delete(target)) return;
   const instance = target.source.instance;
   if (typeof instance === 'object' && instance !== null && state.owners.get(instance) === target)
@@ -131,67 +131,27 @@ function wrapperOn(prototype: object, name: string): Wrapper | undefined {
 function countingWrapper(state: WrapperState, topic: HandlerTopic): Handler {
   const { contextIndex: index, topic: fallback } = topic;
   const original = state.original;
-  if (!topic.contextDeclared) {
-    return function countConsumed(this: unknown): unknown {
-      const context: unknown = index >= 0 ? arguments[index] : undefined;
-      const target = targetOf(state, this);
-      const topic = kafkaTopicOfArg(context) ?? fallback;
-      if (target === undefined || topic === undefined)
-        return original.apply(this, arguments as unknown as unknown[]);
-      const start = target.meters.begin(context);
-      let result: unknown;
-      try {
-        result = original.apply(this, arguments as unknown as unknown[]);
-      } catch (error) {
-        target.meters.end(topic, start);
-        throw error;
-      }
-      return countConsumedOutcome(result, target.metrics, topic, target.meters, start);
-    };
-  }
   // The module declared the context after the method's own `index` arguments: they alone are
   // handed on, so the method sees the arguments it declared, as without the module.
-  if (index > 3) return manyArgumentsWrapper(state, index, fallback);
+  const declared = topic.contextDeclared === true;
   return function countConsumed(this: unknown): unknown {
-    const context: unknown = arguments[index];
+    const context: unknown = index >= 0 ? arguments[index] : undefined;
     const target = targetOf(state, this);
-    const topic = kafkaTopicOfArg(context) ?? fallback;
-    if (target === undefined || topic === undefined)
-      return callFirst(original, this, index, arguments[0], arguments[1], arguments[2]);
-    const start = target.meters.begin(context);
+    const topic = target === undefined ? undefined : (kafkaTopicOfArg(context) ?? fallback);
+    const start = topic === undefined ? NOT_TIMED : target!.meters.begin(context);
     let result: unknown;
     try {
-      result = callFirst(original, this, index, arguments[0], arguments[1], arguments[2]);
+      result = !declared
+        ? original.apply(this, arguments as unknown as unknown[])
+        : index <= 3
+          ? callFirst(original, this, index, arguments[0], arguments[1], arguments[2])
+          : original.apply(this, Array.prototype.slice.call(arguments, 0, index) as unknown[]);
     } catch (error) {
-      target.meters.end(topic, start);
+      if (topic !== undefined) target!.meters.end(topic, start);
       throw error;
     }
-    return countConsumedOutcome(result, target.metrics, topic, target.meters, start);
-  };
-}
-
-/** As the declared-context wrapper, for a method with more than three parameters (copies them). */
-function manyArgumentsWrapper(
-  state: WrapperState,
-  index: number,
-  fallback: string | undefined,
-): Handler {
-  const original = state.original;
-  return function countConsumed(this: unknown): unknown {
-    const args = Array.prototype.slice.call(arguments, 0, index) as unknown[];
-    const context: unknown = arguments[index];
-    const target = targetOf(state, this);
-    const topic = kafkaTopicOfArg(context) ?? fallback;
-    if (target === undefined || topic === undefined) return original.apply(this, args);
-    const start = target.meters.begin(context);
-    let result: unknown;
-    try {
-      result = original.apply(this, args);
-    } catch (error) {
-      target.meters.end(topic, start);
-      throw error;
-    }
-    return countConsumedOutcome(result, target.metrics, topic, target.meters, start);
+    if (topic === undefined) return result;
+    return countConsumedOutcome(result, target!.metrics, topic, target!.meters, start);
   };
 }
 /* eslint-enable prefer-rest-params */

@@ -24,15 +24,13 @@ import { MetricsErrorsFilter } from '../filter/errors.filter';
 import { RESOLVED_METRICS_OPTIONS } from '../metrics.constants';
 import type { ResolvedMetricsOptions } from '../metrics.options';
 import { ClientKafkaBinder } from './client-kafka.binder';
+import { KafkaConsumedInterceptor } from './consumed.interceptor';
 import { CountedClients } from './counted-clients';
 import { KafkaHandlersBinder } from './kafka-handlers.binder';
 import { KafkaHandlersExplorer } from './kafka-handlers.explorer';
 import { KafkaMetadataAccessor } from './kafka-metadata.accessor';
-import {
-  KAFKA_COUNTING_OPTIONS,
-  KAFKA_HANDLERS_BOUND,
-  type KafkaCountingOptions,
-} from './kafka.constants';
+import type { KafkaCountingOptions } from '../interfaces/kafka-counting-options.interface';
+import { KAFKA_COUNTING_OPTIONS } from './kafka.constants';
 import { ProducedClientsExplorer } from './produced-clients.explorer';
 
 /** The Kafka counting switches: the module's extra, and the processing-time option. */
@@ -58,17 +56,9 @@ export function countingProviders(countKafkaConsumed: boolean, errorFilter: bool
     },
     KafkaMetadataAccessor,
     KafkaHandlersExplorer,
+    KafkaConsumedInterceptor,
+    // Binds the handlers when it is created (see its constructor).
     KafkaHandlersBinder,
-    {
-      // When the providers are created, not at onModuleInit as nestjs/schedule explores: Nest
-      // reads each handler method and its interceptors once, when it builds the message handlers
-      // (`connectMicroservice()` at once, a microservice's `listen()` / `init()`) and the routes
-      // (`app.init()`), and all of that happens before the init hooks run.
-      provide: KAFKA_HANDLERS_BOUND,
-      useFactory: (explorer: KafkaHandlersExplorer, binder: KafkaHandlersBinder) =>
-        binder.bind(explorer.explore()),
-      inject: [KafkaHandlersExplorer, KafkaHandlersBinder],
-    },
     ...(errorFilter ? [{ provide: APP_FILTER, useClass: MetricsErrorsFilter }] : []),
   ];
 }

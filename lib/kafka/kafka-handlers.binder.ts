@@ -18,7 +18,11 @@ import {
 } from './consumed-handler.wrapper';
 import { CountProducedInterceptor } from './count-produced.interceptor';
 import { CountedClients } from './counted-clients';
-import type { FoundController, WrapPlan } from './kafka-handlers.explorer';
+import {
+  KafkaHandlersExplorer,
+  type FoundController,
+  type WrapPlan,
+} from './kafka-handlers.explorer';
 import { KafkaMetadataAccessor, type RouteArgs } from './kafka-metadata.accessor';
 import {
   BOUND_BY_MODULE,
@@ -26,8 +30,8 @@ import {
   KAFKA_COUNTING_OPTIONS,
   MS_PARAM_CONTEXT,
   MS_PARAM_PAYLOAD,
-  type KafkaCountingOptions,
 } from './kafka.constants';
+import type { KafkaCountingOptions } from '../interfaces/kafka-counting-options.interface';
 import { boundHandlers } from './kafka.messages';
 import { ProcessingTimeHistogram } from './processing-time.histogram';
 
@@ -47,23 +51,26 @@ type Handler = (...args: unknown[]) => unknown;
 export class KafkaHandlersBinder implements OnApplicationShutdown {
   private readonly restore: Array<() => void> = [];
   private readonly meters: ConsumedMeters;
-  /** The interceptor bound where a wrapper cannot count; Nest does not know it, so its shutdown is ours. */
-  private interceptor: KafkaConsumedInterceptor | undefined;
 
   constructor(
     private readonly metrics: MetricsManager,
     private readonly metadata: KafkaMetadataAccessor,
     @Inject(KAFKA_COUNTING_OPTIONS) private readonly options: KafkaCountingOptions,
     private readonly clients: CountedClients,
+    /** Bound where a wrapper cannot count; a provider of the module, so Nest shuts it down. */
+    private readonly interceptor: KafkaConsumedInterceptor,
+    explorer: KafkaHandlersExplorer,
   ) {
     this.meters = new ConsumedMeters(metrics, { processingTime: options.processingTime });
+    // When the providers are created, not at onModuleInit as nestjs/schedule explores: Nest
+    // reads each handler method and its interceptors once, when it builds the message handlers
+    // (`connectMicroservice()` at once, a microservice's `listen()` / `init()`) and the routes
+    // (`app.init()`), and all of that happens before the init hooks run.
+    this.bind(explorer.explore());
   }
 
-  /**
-   * Counts in the handlers found; returns how many count consumed and produced messages. Runs
-   * once, before Nest reads the methods (see `countingProviders`).
-   */
-  bind(controllers: readonly FoundController[]): { consumed: number; produced: number } {
+  /** Counts in the handlers found, once, before Nest reads the methods. */
+  private bind(controllers: readonly FoundController[]): void {
     let consumed = 0;
     let produced = 0;
     for (const controller of controllers) {
@@ -74,7 +81,7 @@ export class KafkaHandlersBinder implements OnApplicationShutdown {
         const bind: NestInterceptor[] = [];
         if (this.options.countConsumed && handler.consumed) {
           if (handler.wrap === undefined) {
-            bind.push((this.interceptor ??= new KafkaConsumedInterceptor(this.metrics)));
+            bind.push(this.interceptor);
           } else {
             target ??= {
               source: controller.source,
@@ -103,14 +110,12 @@ export class KafkaHandlersBinder implements OnApplicationShutdown {
     else if (this.options.processingTime)
       ProcessingTimeHistogram.of(this.metrics, this.options.processingTime);
     if (consumed + produced > 0) new Logger(LOGGER_CONTEXT).log(boundHandlers(consumed, produced));
-    return { consumed, produced };
   }
 
   onApplicationShutdown(): void {
     // Last done, first undone: a method's interceptors come off its wrapper before the wrapper goes.
     for (const undo of this.restore.splice(0).reverse()) undo();
     this.meters.close();
-    this.interceptor?.onApplicationShutdown();
   }
 
   private wrap(prototype: object, name: string, plan: WrapPlan, target: CountingTarget): Handler {

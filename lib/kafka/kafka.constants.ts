@@ -4,17 +4,6 @@ export const COUNT_PRODUCED_METADATA = 'nubium-metrics:count-produced';
 /** Injection token of the Kafka counting switches taken from the module's extras. */
 export const KAFKA_COUNTING_OPTIONS = Symbol('NUBIUM_KAFKA_COUNTING_OPTIONS');
 
-/** What the module counts on its own in Kafka handlers. */
-export interface KafkaCountingOptions {
-  /** Count `messages_consumed` (and report lag and `seconds_behind`) in every discovered Kafka handler. */
-  readonly countConsumed: boolean;
-  /** The processing-time histogram's buckets and most topics, when the option turns it on. */
-  readonly processingTime?: { readonly buckets: readonly number[] };
-}
-
-/** Injection token of what the binder did at start-up (see `countingProviders`). */
-export const KAFKA_HANDLERS_BOUND = Symbol('NUBIUM_KAFKA_HANDLERS_BOUND');
-
 // @nestjs/microservices' metadata keys and Transport.KAFKA, repeated here (they are stable since
 // Nest 8) so that apps without @nestjs/microservices can use the module.
 export const MS_PATTERN_METADATA = 'microservices:pattern';
@@ -39,11 +28,6 @@ export const SECONDS_BEHIND_HELP =
 
 /** The opt-in histogram `{app, job, topic}` of the time a consumed message's handler takes. */
 export const PROCESSING_TIME_METRIC = 'message_processing_seconds';
-/** Its buckets unless the option names others: prom-client's defaults, 5 ms to 10 s. */
-export const DEFAULT_PROCESSING_TIME_BUCKETS: readonly number[] = Object.freeze([
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-]);
-
 // Marks the module leaves on objects it shares with the app or with other apps of the process,
 // instead of module-level registries: each mark lives and dies with the object it is on.
 /** On an interceptor the binder bound (a second app replaces it rather than stacking on it). */

@@ -18,13 +18,6 @@ export const lagMetricClash = (name: string): string =>
 export const metricClash = (name: string): string =>
   `"${name}" is registered already by something else than this module; the module does not report it`;
 
-// Reasons for MetricsOptionsError; each completes `option "<name>" ...`.
-export const notAProcessingTimeOption = (value: unknown): string =>
-  `must be true, false or { buckets: number[] }, got ${shown(value)}`;
-
-export const notABucketList = (value: unknown, max: number): string =>
-  `must be 1 to ${max} finite, positive, increasing upper bounds in seconds, got ${shown(value)}`;
-
 /** The start-up line of the ClientKafka counting: the clients, by provider token. */
 export const countedClients = (names: readonly string[]): string =>
   `counting produced messages of ${names.length} ClientKafka client(s) when the broker acknowledges them: ${names.join(', ')}`;

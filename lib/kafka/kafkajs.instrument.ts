@@ -15,23 +15,8 @@ import { ConsumerLagGauge } from './consumer-lag';
 import { DEFAULT_LAG_METRIC_NAME, INSTRUMENTED } from './kafka.constants';
 import { alreadyInstrumented, producerOfCountedClient } from './kafka.messages';
 import { countProducer } from './kafkajs-producer.instrument';
-import { resolveProcessingTime, type ProcessingTimeOption } from './processing-time.option';
-
-/** Options of {@link instrumentConsumer}. */
-export interface InstrumentConsumerOptions {
-  /** Report the consumer lag gauge per topic and partition. Default true. */
-  lag?: boolean;
-  /** Name of the lag gauge. Default `kafka_consumer_offset_lag`. */
-  lagMetricName?: string;
-  /** Keep `seconds_behind{app, job}` from the consumed messages' timestamps. Default true. */
-  secondsBehind?: boolean;
-  /**
-   * Record `message_processing_seconds{app, job, topic}`: `true` (default buckets) or
-   * `{ buckets }` turns it on for this consumer, `false` off. Default: on when the module's
-   * `processingTime` option is.
-   */
-  processingTime?: ProcessingTimeOption;
-}
+import type { InstrumentConsumerOptions } from '../interfaces/kafka-counting-options.interface';
+import { resolveProcessingTime } from '../options/processing-time.option';
 
 /**
  * Counts what a kafkajs consumer consumes: wraps the handler given to `run()`.

@@ -5,6 +5,7 @@ import type { MetricType } from '../interfaces/metrics-options.interface';
 import type { ExternalRequestLabels } from '../interfaces/external-request-labels.interface';
 import { LabelCounts, type CountCell } from './label-counts';
 import { metricUnavailable } from './manager.messages';
+import { ownMetric } from '../metrics/own-metric';
 
 /** Name of the external-requests metric, as the original's `external_requests` gauge. */
 export const EXTERNAL_REQUESTS_METRIC = 'external_requests';
@@ -68,25 +69,32 @@ export class ExternalRequests {
   }
 
   private metric(): LabelCounts | undefined {
-    if (this.counts === undefined) {
-      try {
-        this.counts = new LabelCounts(
-          EXTERNAL_REQUESTS_METRIC,
-          EXTERNAL_REQUESTS_HELP,
-          this.type,
-          this.fixed,
-          EXTERNAL_REQUEST_LABELS,
-          this.cap,
+    // Looked up once: from then on the cells are this object's, and a clash stays refused.
+    if (this.counts === undefined)
+      this.counts =
+        ownMetric(
           this.registry,
-          OVERFLOW_KEY,
-        );
-      } catch (error) {
-        this.counts = null;
-        new Logger(LOGGER_CONTEXT).warn(
-          metricUnavailable(EXTERNAL_REQUESTS_METRIC, (error as Error).message),
-        );
-      }
-    }
+          EXTERNAL_REQUESTS_METRIC,
+          // The registry holds the prom-client metric behind a LabelCounts, never one itself.
+          (_metric): _metric is LabelCounts => false,
+          () =>
+            new LabelCounts(
+              EXTERNAL_REQUESTS_METRIC,
+              EXTERNAL_REQUESTS_HELP,
+              this.type,
+              this.fixed,
+              EXTERNAL_REQUEST_LABELS,
+              this.cap,
+              this.registry,
+              OVERFLOW_KEY,
+            ),
+          () => {
+            new Logger(LOGGER_CONTEXT).warn(
+              metricUnavailable(EXTERNAL_REQUESTS_METRIC, 'the registry has a metric of that name'),
+            );
+            return undefined;
+          },
+        ) ?? null;
     return this.counts ?? undefined;
   }
 }

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
  * registry's metric named `name` when `isOurs` accepts it, a new one (`create()`) when the registry
  * has none of that name, else what `clash` answers for the metric in the way (a warning and
  * `undefined`, or a throw). The one implementation used by the Kafka gauges, the processing-time
- * histogram and the metric providers.
+ * histogram, `external_requests` and the metric providers.
  */
 export function ownMetric<T, U extends T | undefined = T | undefined>(
   registry: Registry,

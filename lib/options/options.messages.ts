@@ -99,3 +99,10 @@ export const unknownOptionIgnored = (option: string, origin: string, reason: str
 
 export const unknownOptionRefused = (reason: string, others: readonly string[]): string =>
   `${reason} (strictOptions is on)${others.length ? `; also unknown: ${others.map((o) => `"${o}"`).join(', ')}` : ''}`;
+
+// The processingTime option's reasons (see `options/processing-time.option.ts`).
+export const notAProcessingTimeOption = (value: unknown): string =>
+  `must be true, false or { buckets: number[] }, got ${shown(value)}`;
+
+export const notABucketList = (value: unknown, max: number): string =>
+  `must be 1 to ${max} finite, positive, increasing upper bounds in seconds, got ${shown(value)}`;

@@ -138,7 +138,7 @@ describe('wrapConsumedHandler', () => {
     expect(appB.metrics.messagesConsumed('orders')).toBe(2);
 
     // The first app closes: the wrapper stays for the second, the first no longer counts.
-    unwrapConsumedHandler(Type.prototype, 'handle', appA.target);
+    unwrapConsumedHandler(Type.prototype, 'handle', appA.target, Type.prototype.handle);
     expect(Type.prototype.handle).toBe(wrapped);
     a.handle({});
     b.handle({});
@@ -146,7 +146,7 @@ describe('wrapConsumedHandler', () => {
     expect(appB.metrics.messagesConsumed('orders')).toBe(3);
 
     // The last one closes: the original method is back.
-    unwrapConsumedHandler(Type.prototype, 'handle', appB.target);
+    unwrapConsumedHandler(Type.prototype, 'handle', appB.target, Type.prototype.handle);
     expect(Type.prototype.handle).toBe(original);
     expect(Object.getOwnPropertyDescriptor(Type.prototype, 'handle')?.enumerable).toBe(false);
   });
@@ -167,7 +167,7 @@ describe('wrapConsumedHandler', () => {
     instance.handle({});
     instance.handle({});
     expect(metrics.messagesConsumed('orders')).toBe(2);
-    unwrapConsumedHandler(Type.prototype, 'handle', target);
+    unwrapConsumedHandler(Type.prototype, 'handle', target, Type.prototype.handle);
   });
 
   it('keeps the method own metadata, name and length on the wrapper', () => {
@@ -186,7 +186,7 @@ describe('wrapConsumedHandler', () => {
     expect(Reflect.getMetadata('__guards__', wrapped)).toEqual(['guard']);
     expect(wrapped.name).toBe('handle');
     expect(wrapped.length).toBe(original.length);
-    unwrapConsumedHandler(Type.prototype, 'handle', target);
+    unwrapConsumedHandler(Type.prototype, 'handle', target, Type.prototype.handle);
     expect(Type.prototype.handle).toBe(original);
   });
 
@@ -196,7 +196,7 @@ describe('wrapConsumedHandler', () => {
     const { target } = register(Child, new Child());
     wrapConsumedHandler(Child.prototype, 'handle', ORDERS, target);
     expect(Object.hasOwn(Child.prototype, 'handle')).toBe(true);
-    unwrapConsumedHandler(Child.prototype, 'handle', target);
+    unwrapConsumedHandler(Child.prototype, 'handle', target, Child.prototype.handle);
     expect(Object.hasOwn(Child.prototype, 'handle')).toBe(false);
     expect(Child.prototype.handle).toBe(Base.prototype.handle);
   });
@@ -236,7 +236,7 @@ describe('wrapConsumedHandler', () => {
     expect([metrics.messagesConsumed('invoices'), metrics.messagesConsumed('fallback')]).toEqual([
       2, 1,
     ]);
-    unwrapConsumedHandler(Handlers.prototype, 'handle', target);
+    unwrapConsumedHandler(Handlers.prototype, 'handle', target, Handlers.prototype.handle);
     expect(undone).toBe(1);
   });
 

@@ -1,9 +1,10 @@
-import { MetricsOptionsError } from '../options/metrics-options.error';
-import { DEFAULT_PROCESSING_TIME_BUCKETS } from './kafka.constants';
-import { notABucketList, notAProcessingTimeOption } from './kafka.messages';
+import { MetricsOptionsError } from './metrics-options.error';
+import { notABucketList, notAProcessingTimeOption } from './options.messages';
 
-/** The `processingTime` option: `true` for the default buckets, or the buckets' upper bounds in seconds. */
-export type ProcessingTimeOption = boolean | { readonly buckets?: readonly number[] };
+/** The histogram's buckets unless the option names others: prom-client's defaults, 5 ms to 10 s. */
+export const DEFAULT_PROCESSING_TIME_BUCKETS: readonly number[] = Object.freeze([
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
 
 /** Most buckets accepted: each is one series per topic. */
 const MAX_BUCKETS = 50;
