@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { Comparison } from './compare';
 import { FLEET_DIR, ROOT, type Plan } from './config';
 import type { Pinning } from './pin';
 import { cpuPlot } from './plot';
@@ -16,6 +17,8 @@ export interface RunRecord {
   readonly pinning: Pinning;
   readonly seconds: number;
   readonly fit: CpuFit;
+  /** vmagent against the Pushgateway (check off) at each vmagent size; absent in older records. */
+  readonly comparisons?: readonly Comparison[];
   readonly skipped: readonly string[];
   readonly scenarios: readonly ScenarioResult[];
 }

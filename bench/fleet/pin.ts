@@ -41,6 +41,6 @@ export function pinProcesses(): Pinning {
     pinned: true,
     serverCores: 1,
     description:
-      'pinned: app pods (this node process) on core 0; Pushgateways, dnsmasq, Prometheus and the sweeper sidecar on core 1',
+      'pinned: app pods (this node process) on core 0; Pushgateways, vmagents, VictoriaMetrics, dnsmasq, Prometheus and the sweeper sidecar on core 1',
   };
 }
