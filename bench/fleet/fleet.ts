@@ -1,7 +1,7 @@
 import type { PushReport } from '../../lib/pusher/push-report';
 import type { PushTarget } from './config';
 import { APPS, FleetPod } from './pods';
-import { seededRandom } from './stats';
+import { seededRandom } from '../support/stats';
 
 /** A push cycle's report, with when it ended (ms since the epoch). */
 export interface RecordedReport {

@@ -10,9 +10,9 @@
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { killAllNow, killChildrenOnExit, killLeftovers } from './children';
+import { pinFleet, type Pinning } from '../support/pin';
+import { killAllNow, killChildrenOnExit, killLeftovers, pinChildrenTo } from './children';
 import { LOG_DIR, VMAGENT_ADDRESSES, planFor, type Plan } from './config';
-import { pinProcesses, type Pinning } from './pin';
 import { readRecord, writePlot, writeRecord, type RunRecord } from './output';
 import { PodLog } from './pod-log';
 import { compareVmagent, vmagentTable } from './compare';
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
   assertBinaries();
   // Before pinning, which leaves this process one core to see.
   const machine = `${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model.trim() ?? 'cpu'}`;
-  const pinning = pinProcesses();
+  const pinning = pinFleet(pinChildrenTo);
   const versions = serverVersions();
   const head = header(plan, pinning, machine, versions);
   process.stdout.write(`${head}\n\n`);

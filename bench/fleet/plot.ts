@@ -1,5 +1,5 @@
 import type { ScenarioResult } from './results';
-import { mean } from './stats';
+import { mean } from '../support/stats';
 
 /** What the plot shows besides the points. */
 export interface PlotLabels {

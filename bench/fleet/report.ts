@@ -1,6 +1,6 @@
 import type { CachePodFigures, ScenarioResult } from './results';
 import { cpuMsPerPush, fmt, markdownRows, rssKbPerAppPod, sum } from './row-figures';
-import { leastSquares, mean, type LinearFit } from './stats';
+import { leastSquares, mean, type LinearFit } from '../support/stats';
 
 /** Share of failed pushes past which a scenario counts as saturated (left out of the fit). */
 const SATURATED_FAILED_SHARE = 0.01;
@@ -138,8 +138,8 @@ export function markdownTable(scenarios: readonly ScenarioResult[]): string {
       fmt(cpuMsPerPush(s)),
       fmt(mean(c.map((p) => p.rssMb))),
       fmt(rssKbPerAppPod(s)),
-      spread(c.map((p) => p.groups)),
-      spread(c.map((p) => p.series)),
+      s.kind === 'vmagent' ? '' : spread(c.map((p) => p.groups)),
+      s.kind === 'vmagent' ? '' : spread(c.map((p) => p.series)),
       fmt(worst(c, 'p50Ms')),
       fmt(worst(c, 'p99Ms')),
       failedText(c),
@@ -154,7 +154,7 @@ export function markdownTable(scenarios: readonly ScenarioResult[]): string {
 /** Notes under the table: what the columns mean, churn and sweeper figures. */
 export function tableNotes(scenarios: readonly ScenarioResult[]): string {
   const lines = [
-    "- cache: three Pushgateways, or two vmagents (the vmagent rows; no consistency check there); pushes/s: pushes each cache pod accepted, as the app pods saw them; cache CPU ms/push: the cache pods' CPU over the window / the pushes they accepted; RSS per app pod: the cache pods' resident memory summed / N; p50/p99: app-seen time of one PUT (failed ones included), the worse of the three pods; groups/series: min–max over the three pods after the window; scrape s: longest Prometheus scrape of any pod; app CPU: this process (every app pod) in cores, and per push cycle (one body, a request to each cache pod); near 1 core, app-seen times include its own event-loop delay. Pushgateway CPU includes its share of Prometheus's scrapes.",
+    "- cache: three Pushgateways, or two vmagents (the vmagent rows; no consistency check there); pushes/s: pushes each cache pod accepted, as the app pods saw them; cache CPU ms/push: the cache pods' CPU over the window / the pushes they accepted; RSS per app pod: the cache pods' resident memory summed / N; p50/p99: app-seen time of one push request (failed ones included), the worse of the three pods; groups/series: min–max over the three pods after the window; scrape s: longest Prometheus scrape of any pod; app CPU: this process (every app pod) in cores, and per push cycle (one body, a request to each cache pod); near 1 core, app-seen times include its own event-loop delay. Pushgateway CPU includes its share of Prometheus's scrapes.",
   ];
   const bodies = scenarios.flatMap((s) => (s.app?.bytesPerPush ? [s.app.bytesPerPush] : []));
   if (bodies.length > 0)

@@ -11,7 +11,7 @@ import {
   stopPushgateways,
 } from './servers';
 import { SweeperSidecar } from './sidecar';
-import { sleep } from './stats';
+import { sleep } from '../support/stats';
 import { rowsWhenDrained, seriesStored } from './store';
 import { measureWindow, windowFigures } from './window';
 

@@ -26,7 +26,7 @@ import {
   vmagentInstance,
 } from './config';
 import { answersOk } from './http';
-import { sleep } from './stats';
+import { sleep } from '../support/stats';
 
 const READY_TIMEOUT_MS = 30_000;
 

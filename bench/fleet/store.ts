@@ -1,6 +1,6 @@
 import { getJson, getText } from './http';
 import { VICTORIA_METRICS_URL } from './servers';
-import { sleep } from './stats';
+import { sleep } from '../support/stats';
 
 /** Samples VictoriaMetrics took in by remote write (from the vmagents), from its /metrics. */
 export async function rowsInserted(): Promise<number> {

@@ -5,7 +5,7 @@ import type { Fleet, RecordedReport } from './fleet';
 import { cacheContents, sampleProcess, type CacheContents, type ProcSample } from './measure';
 import { scrapeFigures, type ScrapeFigures } from './prometheus';
 import type { AppFigures, CachePodFigures } from './results';
-import { mean, quantile, sleep } from './stats';
+import { mean, quantile, sleep } from '../support/stats';
 
 /** Raw readings of one measurement window. */
 export interface WindowReadings {
@@ -134,8 +134,8 @@ function pushFigures(
     acceptedPerSecond: accepted / seconds,
     failed: results.length - accepted,
     failedByReason,
-    p50Ms: quantile(durations, 0.5),
-    p99Ms: quantile(durations, 0.99),
+    p50Ms: durations.length > 0 ? quantile(durations, 0.5) : null,
+    p99Ms: durations.length > 0 ? quantile(durations, 0.99) : null,
   };
 }
 
