@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pinBench } from './support/pin';
+import { notPinned, pinBench } from './support/pin';
 import type { Row } from './support/result';
 
 const ORDER = ['count', 'heap', 'payload', 'stall', 'push', 'http', 'nest', 'emit', 'kafka'];
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   // Read before pinning, which leaves this process one core.
   const machine = `${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? 'cpu'}`;
   const pinning = argv.includes('--no-pin')
-    ? { description: 'not pinned (--no-pin)', restore() {} }
+    ? notPinned('--no-pin')
     : pinBench(process.env.NUBIUM_RUN_DIR ?? path.join(ROOT, '.run'));
   // The servers get their cores back however the run ends.
   process.on('exit', () => pinning.restore());

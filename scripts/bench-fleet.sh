@@ -2,8 +2,9 @@
 # npm run bench:fleet [-- --quick]
 # What a fleet of app pods costs the metrics cache (bench/fleet/main.ts). The bench starts and
 # stops its own servers, clear of the test stack: three Pushgateways on 127.0.0.12-14:9191,
-# dnsmasq on 127.0.0.1:5354, Prometheus on 127.0.0.1:19290; logs in .run/fleet/logs.
-# Full run: about 15 minutes, writes docs/fleet-cache-cpu.svg. --quick (CI): about 2 minutes,
+# two vmagents on 127.0.0.15-16:9429, VictoriaMetrics on 127.0.0.1:18528, dnsmasq on
+# 127.0.0.1:5354, Prometheus on 127.0.0.1:19290; logs in .run/fleet/logs.
+# Full run: about 20 minutes, writes docs/fleet-cache-cpu.svg. --quick (CI): about 3 minutes,
 # report only. Results as JSON in bench/results/. Non-zero exit only when a scenario cannot run.
 set -euo pipefail
 
@@ -33,6 +34,6 @@ fi
 bash scripts/stack.sh install # a no-op when the servers are installed
 echo "bench:fleet: compiling bench/ (tsc)"
 npx tsc -p bench/tsconfig.json
-# Thousands of simulated pods keep a connection to each cache pod and a DNS socket each.
+# Thousands of simulated pods keep a connection to each cache pod or vmagent and a DNS socket each.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 node .run/bench/bench/fleet/main.js "$@"

@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import * as path from 'node:path';
 import { LOG_DIR, PID_DIR } from './config';
-import { sleep } from './stats';
+import { sleep } from '../support/stats';
 
 /** A process this run started: a server or the sweeper sidecar. */
 export interface Child {

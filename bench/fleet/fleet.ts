@@ -1,12 +1,15 @@
 import type { PushReport } from '../../lib/interfaces/push-report.interface';
+import type { PushTarget } from './config';
 import { APPS, FleetPod } from './pods';
-import { seededRandom } from './stats';
+import { seededRandom } from '../support/stats';
 
 /** A push cycle's report, with when it ended (ms since the epoch). */
 export interface RecordedReport {
   readonly job: string;
   readonly endMs: number;
   readonly report: PushReport;
+  /** The pod's first push cycle. */
+  readonly first: boolean;
 }
 
 /**
@@ -22,7 +25,10 @@ export class Fleet {
   /** Pods ever started, live or killed. */
   started = 0;
 
-  constructor(private readonly pushRateSeconds: number) {
+  constructor(
+    private readonly pushRateSeconds: number,
+    private readonly target: PushTarget,
+  ) {
     // One timer for every pod: thousands of timers would cost the app process more than counting.
     this.counter = setInterval(() => {
       for (const pod of this.live.values()) pod.count();
@@ -44,11 +50,12 @@ export class Fleet {
       const n = this.serial++;
       const app = APPS[n % APPS.length];
       const job = `${app}-${hash}-${String(n).padStart(5, '0')}`;
-      const pod = new FleetPod(app, job, this.pushRateSeconds, (p, report) =>
+      const pod = new FleetPod(app, job, this.pushRateSeconds, this.target, (p, report) =>
         this.reports.push({
           job: p.job,
           endMs: report.startedAt.getTime() + report.durationMs,
           report,
+          first: report.kind === 'push' && p.pushesReported === 0,
         }),
       );
       this.live.set(job, pod);
@@ -68,6 +75,18 @@ export class Fleet {
       this.live.delete(job);
     }
     await Promise.all(victims.map((pod) => pod.kill()));
+  }
+
+  /**
+   * Series each live pod holds now (read one pod at a time), and held at its first push, by job.
+   */
+  async seriesByJob(): Promise<Map<string, { now: number; first: number }>> {
+    const out = new Map<string, { now: number; first: number }>();
+    for (const [job, pod] of this.live) {
+      const now = await pod.series();
+      out.set(job, { now, first: pod.seriesAtFirstPush ?? now });
+    }
+    return out;
   }
 
   /** Reports of the cycles that ended in [fromMs, toMs). */

@@ -1,20 +1,24 @@
 // `npm run bench:fleet [-- --quick]`: what a fleet of app pods costs the metrics cache.
 // Starts its own three Pushgateways, dnsmasq and Prometheus, runs N simulated app pods (each the
 // module's own MetricsManager + MetricsPusher) against them for several N, with the Pushgateways'
-// consistency check on and off, then rollouts with and without the sweeper; prints one table,
-// writes it as JSON into bench/results/ and plots Pushgateway CPU against N.
-// `--sizes=a,b` replaces the fleet sizes, `--only=steady|churn` runs one kind (for trying out);
+// consistency check on and off, then rollouts with and without the sweeper, then N pods pushing
+// to two vmagents of its own in front of a VictoriaMetrics of its own; prints one table, the
+// vmagent against Pushgateway ratios, writes them as JSON into bench/results/ and plots CPU
+// against N.
+// `--sizes=a,b` replaces the fleet sizes, `--only=steady|churn|vmagent` runs one kind (for trying out);
 // `--replot=bench/results/fleet-<date>.json` redraws a run's plot without running anything.
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { killAllNow, killChildrenOnExit, killLeftovers } from './children';
-import { LOG_DIR, planFor, type Plan } from './config';
-import { pinProcesses, type Pinning } from './pin';
+import { pinFleet, type Pinning } from '../support/pin';
+import { killAllNow, killChildrenOnExit, killLeftovers, pinChildrenTo } from './children';
+import { LOG_DIR, VMAGENT_ADDRESSES, planFor, type Plan } from './config';
 import { readRecord, writePlot, writeRecord, type RunRecord } from './output';
 import { PodLog } from './pod-log';
+import { compareVmagent, vmagentTable } from './compare';
 import { fitCpu, fitText, markdownTable, tableNotes } from './report';
 import type { ScenarioResult } from './results';
-import { runChurn, runSteady, type RunContext } from './scenarios';
+import { runChurn, runSteady, runVmagent, type RunContext } from './scenarios';
 import {
   assertBinaries,
   serverVersions,
@@ -29,8 +33,11 @@ interface Args {
   /** A results file to redraw the plot from, running nothing. */
   readonly replot: string | undefined;
   readonly sizes: number[] | undefined;
-  readonly only: 'steady' | 'churn' | undefined;
+  readonly only: Kind | undefined;
 }
+
+type Kind = ScenarioResult['kind'];
+const KINDS: readonly Kind[] = ['steady', 'churn', 'vmagent'];
 
 function parseArgs(argv: readonly string[]): Args {
   const value = (name: string): string | undefined =>
@@ -39,9 +46,9 @@ function parseArgs(argv: readonly string[]): Args {
     ?.split(',')
     .map(Number)
     .filter((n) => Number.isInteger(n) && n > 0);
-  const only = value('only');
-  if (only !== undefined && only !== 'steady' && only !== 'churn')
-    throw new Error(`--only must be steady or churn, got ${only}`);
+  const only = value('only') as Kind | undefined;
+  if (only !== undefined && !KINDS.includes(only))
+    throw new Error(`--only must be one of ${KINDS.join(', ')}, got ${only}`);
   return { quick: argv.includes('--quick'), replot: value('replot'), sizes, only };
 }
 
@@ -86,8 +93,14 @@ async function runScenarios(ctx: RunContext, args: Args, runStarted: number) {
       );
     }
   };
-  if (args.only !== 'churn') for (const n of plan.sizes) await steady(n);
-  if (args.only !== 'steady') {
+  const vmagent = (pods: number) =>
+    run({ name: `N=${pods}, vmagent`, kind: 'vmagent', pods, consistencyCheck: false }, () =>
+      runVmagent(ctx, pods),
+    );
+  const wanted = (kind: Kind): boolean => args.only === undefined || args.only === kind;
+  if (wanted('steady')) for (const n of plan.sizes) await steady(n);
+  if (wanted('vmagent')) for (const n of plan.vmagentSizes) await vmagent(n);
+  if (wanted('churn')) {
     for (const sweeper of [false, true]) {
       const pods = plan.churn.pods;
       const name = `churn ${pods} pods, ${sweeper ? 'sweeper' : 'no sweeper'}`;
@@ -96,32 +109,51 @@ async function runScenarios(ctx: RunContext, args: Args, runStarted: number) {
       );
     }
   }
-  if (args.only !== 'churn')
-    for (const n of plan.optionalSizes) {
-      // Two scenarios of about the longest steady one so far, with room to spare.
-      const longest = Math.max(
-        0,
-        ...results.filter((r) => r.kind === 'steady').map((r) => r.durationSeconds),
-      );
-      const left = plan.budgetSeconds - (Date.now() - runStarted) / 1000;
-      if (2 * longest * 1.3 > left) {
+  // Optional sizes: two scenarios (one for vmagent) of about the longest of their kind so far.
+  const roomFor = (n: number, kind: Kind, scenarios: number): boolean => {
+    const longest = Math.max(
+      0,
+      ...results.filter((r) => r.kind === kind).map((r) => r.durationSeconds),
+    );
+    const left = plan.budgetSeconds - (Date.now() - runStarted) / 1000;
+    if (scenarios * longest * 1.3 <= left) return true;
+    skipped.push(
+      `${kind} N=${n}: about ${(scenarios * longest).toFixed(0)} s needed, ${left.toFixed(0)} s left of the budget`,
+    );
+    say(`skipping ${kind} N=${n}: not enough time left in the budget`);
+    return false;
+  };
+  if (wanted('steady'))
+    for (const n of plan.optionalSizes) if (roomFor(n, 'steady', 2)) await steady(n);
+  if (wanted('vmagent'))
+    for (const n of plan.optionalVmagentSizes) {
+      const fds = descriptorsFor(n);
+      if (fds.needed > fds.limit) {
         skipped.push(
-          `N=${n}: about ${(2 * longest).toFixed(0)} s needed, ${left.toFixed(0)} s left of the budget`,
+          `vmagent N=${n}: about ${fds.needed} file descriptors needed, the limit is ${fds.limit}`,
         );
-        say(`skipping N=${n}: not enough time left in the budget`);
-        continue;
-      }
-      await steady(n);
+        say(`skipping vmagent N=${n}: too few file descriptors`);
+      } else if (roomFor(n, 'vmagent', 1)) await vmagent(n);
     }
   return { results, skipped };
+}
+
+/**
+ * File descriptors `pods` vmagent pods need in this process (a kept-alive connection to each
+ * vmagent and a DNS socket each, and a margin), and this process's limit.
+ */
+function descriptorsFor(pods: number): { needed: number; limit: number } {
+  const soft = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  const limit = soft?.[1] === 'unlimited' ? Infinity : Number(soft?.[1] ?? 1024);
+  return { needed: pods * (VMAGENT_ADDRESSES.length + 1) + 1000, limit };
 }
 
 function header(plan: Plan, pinning: Pinning, machine: string, v: Versions): string {
   return [
     `fleet bench, ${plan.mode} run, ${new Date().toISOString()}`,
-    `${v.pushgateway}; ${v.prometheus}; node ${process.version}; ${machine}`,
+    `${v.pushgateway}; ${v.prometheus}; ${v.victoriaMetrics}; node ${process.version}; ${machine}`,
     `${pinning.description}`,
-    `3 cache pods, push every ${plan.pushRateSeconds} s (R), window ${plan.windowIntervals} intervals (${plan.windowIntervals * plan.pushRateSeconds} s) after ${plan.warmupSeconds} s of warm-up; Prometheus scrapes every 5 s`,
+    `3 cache pods (or 2 vmagents writing to 1 VictoriaMetrics), push every ${plan.pushRateSeconds} s (R), window ${plan.windowIntervals} intervals (${plan.windowIntervals * plan.pushRateSeconds} s) after ${plan.warmupSeconds} s of warm-up; Prometheus scrapes every 5 s`,
   ].join('\n');
 }
 
@@ -147,7 +179,7 @@ async function main(): Promise<void> {
   assertBinaries();
   // Before pinning, which leaves this process one core to see.
   const machine = `${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model.trim() ?? 'cpu'}`;
-  const pinning = pinProcesses();
+  const pinning = pinFleet(pinChildrenTo);
   const versions = serverVersions();
   const head = header(plan, pinning, machine, versions);
   process.stdout.write(`${head}\n\n`);
@@ -162,9 +194,11 @@ async function main(): Promise<void> {
   clearTimeout(hardLimit);
 
   const fit = fitCpu(results);
+  const comparisons = compareVmagent(results);
+  const vmagentText = vmagentTable(results, comparisons);
   const seconds = (Date.now() - runStarted) / 1000;
   process.stdout.write(
-    `\n${head}\n\n${markdownTable(results)}\n\n${tableNotes(results)}\n\n${fitText(fit)}\n`,
+    `\n${head}\n\n${markdownTable(results)}\n\n${tableNotes(results)}\n\n${fitText(fit)}\n${vmagentText ? `\nvmagent rows: what reached the store, and against the Pushgateway\n\n${vmagentText}\n` : ''}`,
   );
   if (skipped.length > 0) process.stdout.write(`\nskipped: ${skipped.join('; ')}\n`);
   process.stdout.write(
@@ -179,6 +213,7 @@ async function main(): Promise<void> {
     pinning,
     seconds,
     fit,
+    comparisons,
     skipped,
     scenarios: results,
   };

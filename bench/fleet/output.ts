@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { Comparison } from './compare';
 import { FLEET_DIR, ROOT, type Plan } from './config';
-import type { Pinning } from './pin';
+import type { Pinning } from '../support/pin';
 import { cpuPlot } from './plot';
 import type { CpuFit } from './report';
 import type { ScenarioResult } from './results';
@@ -16,6 +17,8 @@ export interface RunRecord {
   readonly pinning: Pinning;
   readonly seconds: number;
   readonly fit: CpuFit;
+  /** vmagent against the Pushgateway (check off) at each vmagent size; absent in older records. */
+  readonly comparisons?: readonly Comparison[];
   readonly skipped: readonly string[];
   readonly scenarios: readonly ScenarioResult[];
 }
@@ -44,11 +47,13 @@ export function writePlot(record: RunRecord, ofRecord: boolean): string {
     ? path.join(ROOT, 'docs', 'fleet-cache-cpu.svg')
     : path.join(FLEET_DIR, 'fleet-cache-cpu.svg');
   const version = /pushgateway, version (\S+)/.exec(record.header)?.[1];
+  // The Debian package's version, upstream part: 1.79.5 of 1.79.5+ds1-2+b5.
+  const vm = /vmagent and victoria-metrics (\d[\w.]*?)(?:\+|-|;)/.exec(record.header)?.[1];
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(
     file,
     cpuPlot(record.scenarios, {
-      server: version ? `Pushgateway ${version}` : 'Pushgateway',
+      server: `Pushgateway${version ? ` ${version}` : ''} and vmagent${vm ? ` ${vm}` : ''}`,
       machine: record.machine,
       date: record.date.slice(0, 10),
       pushRateSeconds: record.plan.pushRateSeconds,

@@ -1,9 +1,9 @@
 import type { ScenarioResult } from './results';
-import { mean } from './stats';
+import { mean } from '../support/stats';
 
 /** What the plot shows besides the points. */
 export interface PlotLabels {
-  /** e.g. `Pushgateway 1.5.1`. */
+  /** e.g. `Pushgateway 1.5.1 and vmagent 1.79.5`. */
   readonly server: string;
   /** e.g. `2 cores, 24 GiB, AMD EPYC`. */
   readonly machine: string;
@@ -16,21 +16,34 @@ export interface PlotLabels {
 const W = 760;
 const H = 470;
 const M = { left: 78, right: 24, top: 88, bottom: 62 };
-const SERIES = [
-  { check: true, label: 'consistency check on (default)', color: '#c0392b' },
-  { check: false, label: '--push.disable-consistency-check', color: '#2471a3' },
+const SERIES: {
+  readonly of: (s: ScenarioResult) => boolean;
+  readonly label: string;
+  readonly color: string;
+}[] = [
+  {
+    of: (s) => s.kind === 'steady' && s.consistencyCheck,
+    label: 'Pushgateway, check on (default)',
+    color: '#c0392b',
+  },
+  {
+    of: (s) => s.kind === 'steady' && !s.consistencyCheck,
+    label: 'Pushgateway, check off',
+    color: '#2471a3',
+  },
+  { of: (s) => s.kind === 'vmagent', label: 'vmagent (2 pods)', color: '#1e8449' },
 ];
 
 /**
- * Pushgateway CPU per cache pod against fleet size, check on and off, as a self-contained SVG
- * (no plotting library: a few lines, points and ticks).
+ * CPU per cache pod against fleet size: the Pushgateways with the check on and off, and the
+ * vmagents, as a self-contained SVG (no plotting library: a few lines, points and ticks).
  */
 export function cpuPlot(scenarios: readonly ScenarioResult[], labels: PlotLabels): string {
-  const steady = scenarios.filter((s) => s.kind === 'steady' && !s.error && s.cache.length > 0);
+  const ran = scenarios.filter((s) => !s.error && s.cache.length > 0);
   const series = SERIES.map((def) => ({
     ...def,
-    points: steady
-      .filter((s) => s.consistencyCheck === def.check)
+    points: ran
+      .filter(def.of)
       .map((s) => ({ x: s.pods, y: mean(s.cache.map((c) => c.cpuCores)) }))
       .sort((a, b) => a.x - b.x),
   }));
@@ -48,7 +61,7 @@ export function cpuPlot(scenarios: readonly ScenarioResult[], labels: PlotLabels
     text(
       W / 2,
       44,
-      `3 cache pods, each app pod pushes to all of them every ${labels.pushRateSeconds} s; ${labels.machine}; ${labels.date}`,
+      `3 Pushgateways or 2 vmagents, each app pod pushes to all of them every ${labels.pushRateSeconds} s; ${labels.machine}; ${labels.date}`,
       'middle',
       11,
     ),
@@ -65,7 +78,7 @@ export function cpuPlot(scenarios: readonly ScenarioResult[], labels: PlotLabels
   out.push(line(M.left, H - M.bottom, M.left, M.top, '#333'));
   out.push(text((M.left + W - M.right) / 2, H - 18, 'app pods pushing (N)', 'middle', 13));
   out.push(
-    `<text x="18" y="${(M.top + H - M.bottom) / 2}" text-anchor="middle" font-size="13" transform="rotate(-90 18 ${(M.top + H - M.bottom) / 2})">Pushgateway CPU, cores per cache pod</text>`,
+    `<text x="18" y="${(M.top + H - M.bottom) / 2}" text-anchor="middle" font-size="13" transform="rotate(-90 18 ${(M.top + H - M.bottom) / 2})">CPU, cores per Pushgateway or vmagent</text>`,
   );
   if (ceiling > 0) {
     out.push(line(M.left, py(ceiling), W - M.right, py(ceiling), '#777', '6 4'));
@@ -73,7 +86,7 @@ export function cpuPlot(scenarios: readonly ScenarioResult[], labels: PlotLabels
       text(
         W - M.right - 4,
         py(ceiling) - 6,
-        `${trim(ceiling)} core: one core shared by the three`,
+        `${trim(ceiling)} core: one core shared by the three Pushgateways`,
         'end',
         11,
       ),
@@ -91,7 +104,7 @@ export function cpuPlot(scenarios: readonly ScenarioResult[], labels: PlotLabels
   }
   // One row between the subtitle and the plot: wherever the lines run, it covers none of them.
   series.forEach((s, i) => {
-    const x = M.left + 40 + i * 300;
+    const x = M.left + 10 + i * 225;
     const y = 64;
     out.push(line(x, y, x + 24, y, s.color, undefined, 2));
     out.push(`<circle cx="${x + 12}" cy="${y}" r="4" fill="${s.color}"/>`);

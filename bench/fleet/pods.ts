@@ -4,7 +4,7 @@ import { MetricsManager } from '../../lib/manager/metrics.manager';
 import { resolveMetricsOptions, type ResolvedMetricsOptions } from '../../lib/metrics.options';
 import { MetricsPusher } from '../../lib/pusher/metrics.pusher';
 import type { PushReport } from '../../lib/interfaces/push-report.interface';
-import { CACHE_PORT, DNS_HOST, DNS_PORT, SERVICE_NAME } from './config';
+import { DNS_HOST, DNS_PORT, type PushTarget } from './config';
 
 /** The apps the simulated pods belong to (the `app` label). */
 export const APPS: readonly string[] = ['orders', 'payments', 'billing', 'shipping', 'inventory'];
@@ -35,21 +35,28 @@ class ReportingPusher extends MetricsPusher {
 /**
  * One app pod: its own registry, `MetricsManager` and `MetricsPusher`, built as the module
  * builds them, counting on five topics and two exception types and pushing through the
- * module's own serialise-and-push path to every cache pod the headless name resolves to.
+ * module's own serialise-and-push path to every pod the target's headless name resolves to
+ * (Pushgateways, or vmagents with `pushProtocol: 'victoriametrics'`).
  */
 export class FleetPod {
   readonly manager: MetricsManager;
   private readonly options: Mutable<ResolvedMetricsOptions>;
   private readonly pusher: ReportingPusher;
+  private readonly registry = new Registry();
   private readonly topics: string[];
   private startTimer: NodeJS.Timeout | undefined;
   private ticks = 0;
   private alive = true;
+  /** Series the registry held when the first push was made: the pusher's own come after it. */
+  seriesAtFirstPush: number | undefined;
+  /** Push cycles reported so far. */
+  pushesReported = 0;
 
   constructor(
     readonly app: string,
     readonly job: string,
     pushRateSeconds: number,
+    target: PushTarget,
     onReport: (pod: FleetPod, report: PushReport) => void,
   ) {
     // A copy the bench may change: kill() turns pushEnabled off before the shutdown hook.
@@ -58,20 +65,23 @@ export class FleetPod {
         {
           job,
           app,
-          serviceName: SERVICE_NAME,
+          serviceName: target.serviceName,
           dnsServers: [`${DNS_HOST}:${DNS_PORT}`],
-          podPort: CACHE_PORT,
+          podPort: target.podPort,
+          pushProtocol: target.pushProtocol,
           pushRateSeconds,
           deleteOnShutdown: false,
         },
         {},
       ),
     };
-    const registry = new Registry();
+    const registry = this.registry;
     this.manager = new MetricsManager(this.options, registry);
     // A SchedulerRegistry of its own: each pod's interval has the module's one interval name.
     this.pusher = new ReportingPusher(this.options, registry, new SchedulerRegistry(), (r) => {
-      if (this.alive) onReport(this, r);
+      if (!this.alive) return;
+      onReport(this, r);
+      if (r.kind === 'push') this.pushesReported++;
     });
     this.topics = TOPIC_KINDS.map((kind) => `${app}.${kind}.v1`);
     this.count(); // every series exists from the first push on
@@ -86,8 +96,13 @@ export class FleetPod {
     this.startTimer = setTimeout(() => {
       this.startTimer = undefined;
       if (!this.alive) return;
-      void this.pusher.pushNow();
-      this.pusher.onApplicationBootstrap();
+      // Read before the push: no count is made in between, so it is what the first body holds.
+      void this.series().then((n) => {
+        this.seriesAtFirstPush = n;
+        if (!this.alive) return;
+        void this.pusher.pushNow();
+        this.pusher.onApplicationBootstrap();
+      });
     }, delayMs);
   }
 
@@ -100,6 +115,14 @@ export class FleetPod {
     }
     this.manager.incMessageErrorsOfType(EXCEPTIONS[0]);
     if (t % 5 === 1) this.manager.incMessageErrorsOfType(EXCEPTIONS[1]);
+  }
+
+  /** Series the pod's registry holds now: the samples one push of it carries. */
+  async series(): Promise<number> {
+    const text = await this.registry.metrics();
+    let n = 0;
+    for (const line of text.split('\n')) if (line !== '' && !line.startsWith('#')) n++;
+    return n;
   }
 
   /**

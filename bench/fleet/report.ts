@@ -1,5 +1,6 @@
 import type { CachePodFigures, ScenarioResult } from './results';
-import { leastSquares, mean, type LinearFit } from './stats';
+import { cpuMsPerPush, fmt, markdownRows, rssKbPerAppPod, sum } from './row-figures';
+import { leastSquares, mean, type LinearFit } from '../support/stats';
 
 /** Share of failed pushes past which a scenario counts as saturated (left out of the fit). */
 const SATURATED_FAILED_SHARE = 0.01;
@@ -101,12 +102,14 @@ export function fitText(fit: CpuFit): string {
 
 const HEAD = [
   'N',
+  'cache',
   'check',
   'churn',
   'pushes/s into each pod',
-  'PG CPU cores (mean of 3)',
-  'PG CPU ms/push',
-  'PG RSS MB',
+  'cache CPU cores (mean per pod)',
+  'cache CPU ms/push',
+  'cache RSS MB (mean per pod)',
+  'cache RSS KB per app pod',
   'groups',
   'series',
   'app-seen p50 ms',
@@ -122,20 +125,21 @@ export function markdownTable(scenarios: readonly ScenarioResult[]): string {
   const rows = scenarios.map((s) => {
     const c = s.cache;
     const churn = s.kind === 'churn' ? (s.sweeper ? 'sweeper' : 'no sweeper') : '';
+    const cache = s.kind === 'vmagent' ? '2 vmagents' : '3 Pushgateways';
     if (s.error || c.length === 0)
-      return [String(s.pods), onOff(s), churn, `did not run: ${oneLine(s.error ?? '?')}`];
-    const accepted = sum(c.map((p) => p.accepted));
-    const cpuMsPerPush = accepted > 0 ? (sum(c.map((p) => p.cpuSeconds)) * 1000) / accepted : NaN;
+      return [String(s.pods), cache, onOff(s), churn, `did not run: ${oneLine(s.error ?? '?')}`];
     return [
       String(s.pods),
+      cache,
       onOff(s),
       churn,
       fmt(mean(c.map((p) => p.acceptedPerSecond))),
       fmt(mean(c.map((p) => p.cpuCores))),
-      fmt(cpuMsPerPush),
+      fmt(cpuMsPerPush(s)),
       fmt(mean(c.map((p) => p.rssMb))),
-      spread(c.map((p) => p.groups)),
-      spread(c.map((p) => p.series)),
+      fmt(rssKbPerAppPod(s)),
+      s.kind === 'vmagent' ? '' : spread(c.map((p) => p.groups)),
+      s.kind === 'vmagent' ? '' : spread(c.map((p) => p.series)),
       fmt(worst(c, 'p50Ms')),
       fmt(worst(c, 'p99Ms')),
       failedText(c),
@@ -144,15 +148,13 @@ export function markdownTable(scenarios: readonly ScenarioResult[]): string {
       fmt(s.app?.cpuMsPerCycle ?? NaN),
     ];
   });
-  return [HEAD, HEAD.map(() => '---'), ...rows]
-    .map((cells) => `| ${cells.map((x) => x.replace(/\|/g, '\\|')).join(' | ')} |`)
-    .join('\n');
+  return markdownRows(HEAD, rows);
 }
 
 /** Notes under the table: what the columns mean, churn and sweeper figures. */
 export function tableNotes(scenarios: readonly ScenarioResult[]): string {
   const lines = [
-    "- pushes/s: pushes each cache pod accepted, as the app pods saw them; PG CPU ms/push: the three Pushgateways' CPU over the window / the pushes they accepted; p50/p99: app-seen time of one PUT (failed ones included), the worse of the three pods; groups/series: min–max over the three pods after the window; scrape s: longest Prometheus scrape of any pod; app CPU: this process (every app pod) in cores, and per push cycle (one body, three PUTs); near 1 core, app-seen times include its own event-loop delay. Pushgateway CPU includes its share of Prometheus's scrapes.",
+    "- cache: three Pushgateways, or two vmagents (the vmagent rows; no consistency check there); pushes/s: pushes each cache pod accepted, as the app pods saw them; cache CPU ms/push: the cache pods' CPU over the window / the pushes they accepted; RSS per app pod: the cache pods' resident memory summed / N; p50/p99: app-seen time of one push request (failed ones included), the worse of the three pods; groups/series: min–max over the three pods after the window; scrape s: longest Prometheus scrape of any pod; app CPU: this process (every app pod) in cores, and per push cycle (one body, a request to each cache pod); near 1 core, app-seen times include its own event-loop delay. Pushgateway CPU includes its share of Prometheus's scrapes.",
   ];
   const bodies = scenarios.flatMap((s) => (s.app?.bytesPerPush ? [s.app.bytesPerPush] : []));
   if (bodies.length > 0)
@@ -183,7 +185,7 @@ function oneLine(text: string): string {
 }
 
 function onOff(s: ScenarioResult): string {
-  return s.consistencyCheck ? 'on' : 'off';
+  return s.kind === 'vmagent' ? '' : s.consistencyCheck ? 'on' : 'off';
 }
 
 function failedText(c: readonly CachePodFigures[]): string {
@@ -208,21 +210,4 @@ function spread(values: readonly (number | null)[]): string {
   const lo = Math.min(...known);
   const hi = Math.max(...known);
   return lo === hi ? String(lo) : `${lo}–${hi}`;
-}
-
-function sum(values: readonly number[]): number {
-  return values.reduce((s, v) => s + v, 0);
-}
-
-/** A number with three significant digits or so; empty when unknown. */
-export function fmt(n: number): string {
-  if (!Number.isFinite(n)) return '';
-  const abs = Math.abs(n);
-  return abs >= 100
-    ? n.toFixed(0)
-    : abs >= 10
-      ? n.toFixed(1)
-      : abs >= 1
-        ? n.toFixed(2)
-        : n.toFixed(3);
 }

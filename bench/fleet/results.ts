@@ -1,6 +1,6 @@
 import type { ProcSample } from './measure';
 
-/** One cache pod (Pushgateway) over one scenario's measurement window. */
+/** One cache pod (a Pushgateway, or a vmagent on the vmagent rows) over one measurement window. */
 export interface CachePodFigures {
   readonly address: string;
   /** Pushes the app pods saw accepted (2xx) in the window, and per second. */
@@ -24,7 +24,7 @@ export interface CachePodFigures {
   /** Resident memory at the end of the window, and the most seen in it, MB. */
   readonly rssMb: number;
   readonly rssMaxMb: number;
-  /** Groups and series held after the window; null when they could not be read. */
+  /** Groups and series held after the window; null when they could not be read (or a vmagent). */
   readonly groups: number | null;
   readonly series: number | null;
   /** Longest scrape by Prometheus in the window, s, and failed scrapes. */
@@ -56,10 +56,30 @@ export interface SweeperFigures {
   readonly cpuCores: number;
 }
 
-/** One scenario: a fleet size with the check on or off, or churn with or without a sweeper. */
+/** What reached VictoriaMetrics through the two vmagents, and what it cost (vmagent rows). */
+export interface StoreFigures {
+  /** Series the app pods held at the end of the window, summed, and series the store holds. */
+  readonly seriesExpected: number;
+  readonly seriesSeen: number | null;
+  /**
+   * Samples of every push the vmagents accepted in the scenario (each push reaches both, so
+   * every sample arrives twice; the store's dedup keeps one), and the samples the store took in
+   * by remote write once the vmagents had forwarded everything.
+   */
+  readonly samplesExpected: number;
+  readonly samplesSeen: number | null;
+  /** VictoriaMetrics' CPU over the window in cores, and its resident memory at the end, MB. */
+  readonly cpuCores: number;
+  readonly rssMb: number | null;
+}
+
+/**
+ * One scenario: a fleet size with the check on or off, churn with or without a sweeper, or a
+ * fleet size pushing to the two vmagents (`vmagent`; `consistencyCheck` is false there).
+ */
 export interface ScenarioResult {
   readonly name: string;
-  readonly kind: 'steady' | 'churn';
+  readonly kind: 'steady' | 'churn' | 'vmagent';
   /** Live app pods. */
   readonly pods: number;
   readonly consistencyCheck: boolean;
@@ -72,6 +92,7 @@ export interface ScenarioResult {
   readonly cache: readonly CachePodFigures[];
   readonly app?: AppFigures;
   readonly sweeps?: SweeperFigures;
+  readonly store?: StoreFigures;
   /** Churn only: pods started in all, and live at the end (the groups a perfect sweeper leaves). */
   readonly podsStarted?: number;
   /** Set when the scenario could not run. */

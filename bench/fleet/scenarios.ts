@@ -1,11 +1,18 @@
 import { logTail } from './children';
-import type { Plan } from './config';
+import { CACHE_TARGET, VMAGENT_ADDRESSES, VMAGENT_TARGET, type Plan } from './config';
 import { Fleet } from './fleet';
 import type { PodLog } from './pod-log';
 import type { ScenarioResult } from './results';
-import { startPushgateways, stopPushgateways } from './servers';
+import {
+  startPushgateways,
+  startVictoriaMetrics,
+  startVmagents,
+  stopAll,
+  stopPushgateways,
+} from './servers';
 import { SweeperSidecar } from './sidecar';
-import { sleep } from './stats';
+import { sleep } from '../support/stats';
+import { rowsWhenDrained, seriesStored } from './store';
 import { measureWindow, windowFigures } from './window';
 
 /** What every scenario needs. */
@@ -29,7 +36,7 @@ export async function runSteady(
   const started = Date.now();
   ctx.podLog.note(name);
   const cachePods = await startPushgateways(consistencyCheck);
-  const fleet = new Fleet(R);
+  const fleet = new Fleet(R, CACHE_TARGET);
   try {
     fleet.spawn(pods, 0);
     await sleep(plan.warmupSeconds * 1000);
@@ -68,7 +75,7 @@ export async function runChurn(ctx: RunContext, sweeper: boolean): Promise<Scena
   const started = Date.now();
   ctx.podLog.note(name);
   const cachePods = await startPushgateways(true);
-  const fleet = new Fleet(R);
+  const fleet = new Fleet(R, CACHE_TARGET);
   let sidecar: SweeperSidecar | undefined;
   try {
     const windowSeconds = intervals * R;
@@ -119,5 +126,68 @@ export async function runChurn(ctx: RunContext, sweeper: boolean): Promise<Scena
     await fleet.stop();
     await sidecar?.stop();
     await stopPushgateways(cachePods);
+  }
+}
+
+/**
+ * A fleet of `pods` app pods pushing with `pushProtocol: 'victoriametrics'` to two freshly
+ * started vmagents, which remote-write to a fresh VictoriaMetrics: the same warm-up and window
+ * as {@link runSteady}, then what reached the store, read once the vmagents have forwarded all.
+ */
+export async function runVmagent(ctx: RunContext, pods: number): Promise<ScenarioResult> {
+  const { plan } = ctx;
+  const R = plan.pushRateSeconds;
+  const name = `N=${pods}, vmagent`;
+  const started = Date.now();
+  ctx.podLog.note(name);
+  const store = await startVictoriaMetrics();
+  const vmagents = await startVmagents().catch(async (error: unknown) => {
+    await stopAll([store]);
+    throw error;
+  });
+  const fleet = new Fleet(R, VMAGENT_TARGET);
+  try {
+    fleet.spawn(pods, 0);
+    await sleep(plan.warmupSeconds * 1000);
+    const readings = await measureWindow({
+      cachePods: vmagents,
+      extra: store,
+      seconds: R * plan.windowIntervals,
+    });
+    const seriesByJob = await fleet.seriesByJob();
+    await fleet.stop();
+    const { cache, app } = await windowFigures(readings, fleet, pods, R, VMAGENT_ADDRESSES);
+    // Every push of the scenario, warm-up included: the store has had them all.
+    let samplesExpected = 0;
+    for (const r of fleet.reports) {
+      const series = seriesByJob.get(r.job);
+      if (r.report.kind === 'push' && series)
+        samplesExpected += r.report.succeeded * (r.first ? series.first : series.now);
+    }
+    const samplesSeen = await rowsWhenDrained().catch(() => null);
+    const seriesSeen = await seriesStored().catch(() => null);
+    return {
+      name,
+      kind: 'vmagent',
+      pods,
+      consistencyCheck: false,
+      pushRateSeconds: R,
+      windowSeconds: readings.seconds,
+      startedAt: new Date(started).toISOString(),
+      durationSeconds: (Date.now() - started) / 1000,
+      cache,
+      app,
+      store: {
+        seriesExpected: [...seriesByJob.values()].reduce((a, b) => a + b.now, 0),
+        seriesSeen,
+        samplesExpected,
+        samplesSeen,
+        cpuCores: (readings.extraCpuSeconds ?? NaN) / readings.seconds,
+        rssMb: readings.extraRssMb,
+      },
+    };
+  } finally {
+    await fleet.stop();
+    await stopAll([...vmagents, store], 2000);
   }
 }

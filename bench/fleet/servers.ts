@@ -16,16 +16,29 @@ import {
   SCRAPE_INTERVAL_SECONDS,
   SCRAPE_JOB,
   SERVICE_NAME,
+  VICTORIA_METRICS_BIN,
+  VICTORIA_METRICS_HOST,
+  VICTORIA_METRICS_PORT,
+  VMAGENT_ADDRESSES,
+  VMAGENT_BIN,
+  VMAGENT_SERVICE_NAME,
   cacheInstance,
+  vmagentInstance,
 } from './config';
 import { answersOk } from './http';
-import { sleep } from './stats';
+import { sleep } from '../support/stats';
 
 const READY_TIMEOUT_MS = 30_000;
 
 /** Fails with what to run when a server binary is missing. */
 export function assertBinaries(): void {
-  const missing = [PUSHGATEWAY_BIN, PROMETHEUS_BIN, DNSMASQ_BIN].filter((b) => !existsSync(b));
+  const missing = [
+    PUSHGATEWAY_BIN,
+    PROMETHEUS_BIN,
+    DNSMASQ_BIN,
+    VMAGENT_BIN,
+    VICTORIA_METRICS_BIN,
+  ].filter((b) => !existsSync(b));
   if (missing.length > 0)
     throw new Error(
       `${missing.join(', ')} missing: run \`bash scripts/stack.sh install\` (as root)`,
@@ -36,6 +49,8 @@ export function assertBinaries(): void {
 export interface Versions {
   readonly pushgateway: string;
   readonly prometheus: string;
+  /** vmagent and victoria-metrics print no version: the Debian package's. */
+  readonly victoriaMetrics: string;
 }
 
 /** The servers' versions, for the header of the results. */
@@ -45,7 +60,15 @@ export function serverVersions(): Versions {
     const run = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 10_000 });
     return `${run.stdout}${run.stderr}`.split('\n')[0].trim();
   };
-  return { pushgateway: first(PUSHGATEWAY_BIN), prometheus: first(PROMETHEUS_BIN) };
+  const pkg = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'victoria-metrics'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  return {
+    pushgateway: first(PUSHGATEWAY_BIN),
+    prometheus: first(PROMETHEUS_BIN),
+    victoriaMetrics: `vmagent and victoria-metrics ${pkg.stdout.trim() || '(version unknown)'}`,
+  };
 }
 
 /**
@@ -89,11 +112,18 @@ export function stopPushgateways(children: readonly Child[]): Promise<void> {
   return stopAll(children, 2000);
 }
 
-/** dnsmasq answering the headless name with the three cache pods, as scripts/stack.sh runs it. */
+/**
+ * dnsmasq answering the cache's headless name with the three cache pods and the vmagents' one
+ * with the two vmagents, as scripts/stack.sh runs it.
+ */
 export async function startDns(): Promise<Child> {
   const hosts = path.join(FLEET_DIR, 'dns', 'hosts');
   mkdirSync(path.dirname(hosts), { recursive: true });
-  writeFileSync(hosts, CACHE_ADDRESSES.map((a) => `${a} ${SERVICE_NAME}\n`).join(''));
+  const names = [
+    ...CACHE_ADDRESSES.map((a) => `${a} ${SERVICE_NAME}\n`),
+    ...VMAGENT_ADDRESSES.map((a) => `${a} ${VMAGENT_SERVICE_NAME}\n`),
+  ];
+  writeFileSync(hosts, names.join(''));
   // The flags of scripts/stack.sh's dns_start (see there why each): authority for nubium.test
   // from the hosts file only, no cache, no upstream, no system config.
   const child = startChild('dnsmasq', DNSMASQ_BIN, [
@@ -112,14 +142,73 @@ export async function startDns(): Promise<Child> {
     `--port=${DNS_PORT}`,
     `--addn-hosts=${hosts}`,
   ]);
-  const want = [...CACHE_ADDRESSES].sort().join(' ');
-  await waitFor(child, `the answer ${want} for ${SERVICE_NAME}`, async () => {
-    const resolver = new dns.Resolver({ timeout: 500, tries: 1 });
-    resolver.setServers([`${DNS_HOST}:${DNS_PORT}`]);
-    const got = await resolver.resolve4(SERVICE_NAME).catch(() => []);
-    return got.sort().join(' ') === want;
+  for (const [name, addresses] of [
+    [SERVICE_NAME, CACHE_ADDRESSES],
+    [VMAGENT_SERVICE_NAME, VMAGENT_ADDRESSES],
+  ] as const) {
+    const want = [...addresses].sort().join(' ');
+    await waitFor(child, `the answer ${want} for ${name}`, async () => {
+      const resolver = new dns.Resolver({ timeout: 500, tries: 1 });
+      resolver.setServers([`${DNS_HOST}:${DNS_PORT}`]);
+      const got = await resolver.resolve4(name).catch(() => []);
+      return got.sort().join(' ') === want;
+    });
+  }
+  return child;
+}
+
+/** Base URL of the bench's VictoriaMetrics. */
+export const VICTORIA_METRICS_URL = `http://${VICTORIA_METRICS_HOST}:${VICTORIA_METRICS_PORT}`;
+
+/**
+ * A VictoriaMetrics single node, empty, with scripts/stack-vmagent.sh's flags: copies from the
+ * two vmagents within a second of each other are one sample, and queries see samples a second
+ * after they arrive.
+ */
+export async function startVictoriaMetrics(): Promise<Child> {
+  const dir = path.join(FLEET_DIR, 'victoria-metrics');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const child = startChild('victoria-metrics', VICTORIA_METRICS_BIN, [
+    `-httpListenAddr=${VICTORIA_METRICS_HOST}:${VICTORIA_METRICS_PORT}`,
+    `-storageDataPath=${path.join(dir, 'data')}`,
+    '-retentionPeriod=1d',
+    '-dedup.minScrapeInterval=1s',
+    '-search.latencyOffset=1s',
+  ]);
+  await waitReady(child, `${VICTORIA_METRICS_URL}/health`).catch(async (error: unknown) => {
+    await stopChild(child);
+    throw error;
   });
   return child;
+}
+
+/** The two vmagents, each with an empty queue of its own, remote-writing to VictoriaMetrics. */
+export async function startVmagents(): Promise<Child[]> {
+  const started: Child[] = [];
+  try {
+    for (const [i, address] of VMAGENT_ADDRESSES.entries()) {
+      const queue = path.join(FLEET_DIR, `vmagent-${i + 1}`, 'remote-write');
+      rmSync(queue, { recursive: true, force: true });
+      started.push(
+        startChild(`vmagent-${i + 1}`, VMAGENT_BIN, [
+          `-httpListenAddr=${vmagentInstance(address)}`,
+          `-remoteWrite.url=${VICTORIA_METRICS_URL}/api/v1/write`,
+          `-remoteWrite.tmpDataPath=${queue}`,
+          '-remoteWrite.flushInterval=1s',
+        ]),
+      );
+    }
+    await Promise.all(
+      started.map((child, i) =>
+        waitReady(child, `http://${vmagentInstance(VMAGENT_ADDRESSES[i])}/health`),
+      ),
+    );
+    return started;
+  } catch (error) {
+    await stopAll(started);
+    throw error;
+  }
 }
 
 /** Prometheus scraping the three cache pods every 5 s, keeping the pushed job labels. */

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { startChild, stopChild, type Child } from './children';
 import { CACHE_ADDRESSES, cacheInstance } from './config';
 import type { SweeperFigures } from './results';
-import { mean, sleep } from './stats';
+import { mean, sleep } from '../support/stats';
 import { SWEEP_LINE_PREFIX, type SidecarArgs, type SweepLine } from './sidecar-protocol';
 
 /** The sweeper sidecar process, and the passes it reported. */

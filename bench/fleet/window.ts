@@ -3,9 +3,9 @@ import type { Child } from './children';
 import { CACHE_ADDRESSES, cacheInstance } from './config';
 import type { Fleet, RecordedReport } from './fleet';
 import { cacheContents, sampleProcess, type CacheContents, type ProcSample } from './measure';
-import { scrapeFigures } from './prometheus';
+import { scrapeFigures, type ScrapeFigures } from './prometheus';
 import type { AppFigures, CachePodFigures } from './results';
-import { mean, quantile, sleep } from './stats';
+import { mean, quantile, sleep } from '../support/stats';
 
 /** Raw readings of one measurement window. */
 export interface WindowReadings {
@@ -16,15 +16,17 @@ export interface WindowReadings {
   readonly appCpu: NodeJS.CpuUsage;
   /** One reading a second per cache pod, in CACHE_ADDRESSES order, from t = 0. */
   readonly cacheSamples: readonly ProcSample[][];
-  /** CPU seconds of the extra process (the sweeper sidecar), if one was given. */
+  /** CPU seconds of the extra process (the sweeper sidecar, or the store), if one was given. */
   readonly extraCpuSeconds: number | null;
+  /** Its resident memory at the end of the window, MB. */
+  readonly extraRssMb: number | null;
 }
 
 /** What to watch over a window. */
 export interface WindowOptions {
-  /** The Pushgateways, in CACHE_ADDRESSES order. */
+  /** The Pushgateways in CACHE_ADDRESSES order, or the vmagents in VMAGENT_ADDRESSES order. */
   readonly cachePods: readonly Child[];
-  /** Another process whose CPU is measured (the sweeper sidecar). */
+  /** Another process whose CPU is measured (the sweeper sidecar, or VictoriaMetrics). */
   readonly extra?: Child;
   readonly seconds: number;
   /** Runs at the start of each second of the window (0-based), before it is sampled: churn. */
@@ -48,14 +50,15 @@ export async function measureWindow(options: WindowOptions): Promise<WindowReadi
   }
   const endMs = Date.now();
   const appCpu = process.cpuUsage(appStart);
-  const extraCpuSeconds = extra ? sampleProcess(extra.pid, startMs).cpuSeconds - extraStart : null;
+  const extraEnd = extra ? sampleProcess(extra.pid, startMs) : undefined;
   return {
     startMs,
     endMs,
     seconds: (endMs - startMs) / 1000,
     appCpu,
     cacheSamples,
-    extraCpuSeconds,
+    extraCpuSeconds: extraEnd ? extraEnd.cpuSeconds - extraStart : null,
+    extraRssMb: extraEnd?.rssMb ?? null,
   };
 }
 
@@ -63,20 +66,27 @@ export async function measureWindow(options: WindowOptions): Promise<WindowReadi
  * Turns a window's readings and the push reports that ended in it into figures per cache pod
  * and for the app process. Reads what needs the Pushgateways and Prometheus after the window:
  * call it once the pods have stopped, so the expensive listing of groups competes with nothing.
+ * With `vmagents`, the pods are the vmagents at those addresses, which hold no groups and which
+ * Prometheus does not scrape.
  */
 export async function windowFigures(
   readings: WindowReadings,
   fleet: Fleet,
   podsLive: number,
   pushRateSeconds: number,
+  vmagents?: readonly string[],
 ): Promise<{ cache: CachePodFigures[]; app: AppFigures }> {
   const reports = fleet.reportsBetween(readings.startMs, readings.endMs);
   const instances = CACHE_ADDRESSES.map(cacheInstance);
-  const scrapes = await scrapeFigures(instances, readings.seconds, readings.endMs);
+  const scrapes = vmagents
+    ? new Map<string, ScrapeFigures>()
+    : await scrapeFigures(instances, readings.seconds, readings.endMs);
   const cache: CachePodFigures[] = [];
-  for (const [i, address] of CACHE_ADDRESSES.entries()) {
+  for (const [i, address] of (vmagents ?? CACHE_ADDRESSES).entries()) {
     // One at a time: three listings at once would compete for the same core.
-    const contents = await cacheContents(address).catch((): CacheContents | undefined => undefined);
+    const contents = vmagents
+      ? undefined
+      : await cacheContents(address).catch((): CacheContents | undefined => undefined);
     const scrape = scrapes.get(cacheInstance(address));
     const handled = (scrape?.handledPerSecond ?? 0) * readings.seconds;
     const pushes = pushFigures(address, reports, readings.seconds);
@@ -124,8 +134,8 @@ function pushFigures(
     acceptedPerSecond: accepted / seconds,
     failed: results.length - accepted,
     failedByReason,
-    p50Ms: quantile(durations, 0.5),
-    p99Ms: quantile(durations, 0.99),
+    p50Ms: durations.length > 0 ? quantile(durations, 0.5) : null,
+    p99Ms: durations.length > 0 ? quantile(durations, 0.99) : null,
   };
 }
 

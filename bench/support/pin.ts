@@ -1,3 +1,6 @@
+// The bench's one pinning module: `npm run bench` pins the running local stack
+// (pinBench), the fleet bench the servers it starts itself (pinFleet).
+
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
@@ -19,12 +22,59 @@ const SERVERS: Record<string, string> = {
   kafka: 'java',
 };
 
-/** What {@link pinBench} did, and how to undo it. */
+/** What {@link pinBench} or {@link pinFleet} did, and how to undo it. */
 export interface Pinning {
   /** One line for the output header. */
   readonly description: string;
+  /** The core the servers run on, and how many cores they share; undefined when not pinned. */
+  readonly serverCore: number | undefined;
+  readonly serverCores: number | undefined;
   /** Gives every pinned server back the cores each of its threads had; safe to call twice. */
   restore(): void;
+}
+
+/** A pinning that pinned nothing, and why. */
+export function notPinned(why: string): Pinning {
+  return {
+    description: `not pinned (${why})`,
+    serverCore: undefined,
+    serverCores: undefined,
+    restore() {},
+  };
+}
+
+/**
+ * With two cores or more, puts this process (every thread: V8's and libuv's already exist, and
+ * threads and processes made later inherit it) on the first core it may use; the second is
+ * left to the servers. A reason when it did not.
+ */
+function pinSelf(): { appCore: number; serverCore: number } | string {
+  const [appCore, serverCore] = allowedCores();
+  if (serverCore === undefined) return `${os.availableParallelism()} core`;
+  if (!existsSync(TASKSET)) return 'no taskset';
+  try {
+    taskset(['-a', '-pc', String(appCore), String(process.pid)]);
+  } catch (e) {
+    return `taskset: ${(e as Error).message.split('\n')[0]}`;
+  }
+  return { appCore, serverCore };
+}
+
+/**
+ * The fleet bench's pinning: this process (every app pod) on one core, and `pinServers` told the
+ * other, on which the fleet bench starts every server it runs, so that neither side's figures
+ * are the other's contention. Each server's CPU is read from /proc either way.
+ */
+export function pinFleet(pinServers: (core: number) => void): Pinning {
+  const cores = pinSelf();
+  if (typeof cores === 'string') return notPinned(cores);
+  pinServers(cores.serverCore);
+  return {
+    description: `pinned: app pods (this node process) on core ${cores.appCore}; Pushgateways, vmagents, VictoriaMetrics, dnsmasq, Prometheus and the sweeper sidecar on core ${cores.serverCore}`,
+    serverCore: cores.serverCore,
+    serverCores: 1,
+    restore() {},
+  };
 }
 
 /**
@@ -33,16 +83,11 @@ export interface Pinning {
  * thread) on core 1, so that the app's figures are not the servers' contention for its core.
  */
 export function pinBench(runDir: string): Pinning {
-  const none = (why: string): Pinning => ({ description: `not pinned (${why})`, restore() {} });
   // The first two cores this process may use (core 0 and 1 on a machine of its own).
-  const [appCore, serverCore] = allowedCores().map(String);
-  if (serverCore === undefined) return none(`${os.availableParallelism()} core`);
-  if (!existsSync(TASKSET)) return none('no taskset');
-  try {
-    taskset(['-a', '-pc', appCore, String(process.pid)]);
-  } catch (e) {
-    return none(`taskset: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const cores = pinSelf();
+  if (typeof cores === 'string') return notPinned(cores);
+  const { appCore } = cores;
+  const serverCore = String(cores.serverCore);
   const pinned: { name: string; pid: number; before: Map<number, string> }[] = [];
   const skipped: string[] = [];
   for (const [name, comm] of Object.entries(SERVERS)) {
@@ -73,6 +118,8 @@ export function pinBench(runDir: string): Pinning {
     : 'no server found running';
   return {
     description: `pinned: the bench's node processes on core ${appCore}; on core ${serverCore}: ${servers}${skipped.length ? `; not pinned: ${skipped.join(', ')}` : ''}`,
+    serverCore: cores.serverCore,
+    serverCores: 1,
     restore,
   };
 }
