@@ -1,5 +1,4 @@
 /** User-facing messages of the Kafka counting, in one place. */
-import { shown } from '../options/options.messages';
 
 export const uncountableResult = (handler: string): string =>
   `@CountProduced() on ${handler}: the handler returned neither a topic record ({ topic, messages }), ` +
