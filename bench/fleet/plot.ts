@@ -103,13 +103,15 @@ export function cpuPlot(scenarios: readonly ScenarioResult[], labels: PlotLabels
       );
   }
   // One row between the subtitle and the plot: wherever the lines run, it covers none of them.
-  series.forEach((s, i) => {
-    const x = M.left + 10 + i * 225;
+  // Each entry as wide as its label (about 6.5 px a character at 12 px) and a gap.
+  let x = M.left + 10;
+  for (const s of series) {
     const y = 64;
     out.push(line(x, y, x + 24, y, s.color, undefined, 2));
     out.push(`<circle cx="${x + 12}" cy="${y}" r="4" fill="${s.color}"/>`);
     out.push(text(x + 32, y + 4, s.label, 'start'));
-  });
+    x += 32 + s.label.length * 6.5 + 28;
+  }
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }

@@ -13,12 +13,30 @@ import {
 import { SweeperSidecar } from './sidecar';
 import { sleep } from '../support/stats';
 import { rowsWhenDrained, seriesStored } from './store';
-import { measureWindow, windowFigures } from './window';
+import { measureWindow, windowFigures, type WindowReadings } from './window';
 
 /** What every scenario needs. */
 export interface RunContext {
   readonly plan: Plan;
   readonly podLog: PodLog;
+}
+
+/** What every scenario's result holds: who it is, its window and times, and the figures of it. */
+function resultOf(
+  id: Pick<ScenarioResult, 'name' | 'kind' | 'pods' | 'consistencyCheck'>,
+  R: number,
+  readings: WindowReadings,
+  startedMs: number,
+  figures: Pick<ScenarioResult, 'cache' | 'app'>,
+): ScenarioResult {
+  return {
+    ...id,
+    pushRateSeconds: R,
+    windowSeconds: readings.seconds,
+    startedAt: new Date(startedMs).toISOString(),
+    durationSeconds: (Date.now() - startedMs) / 1000,
+    ...figures,
+  };
 }
 
 /**
@@ -42,19 +60,14 @@ export async function runSteady(
     await sleep(plan.warmupSeconds * 1000);
     const readings = await measureWindow({ cachePods, seconds: R * plan.windowIntervals });
     await fleet.stop();
-    const { cache, app } = await windowFigures(readings, fleet, pods, R);
-    return {
-      name,
-      kind: 'steady',
-      pods,
-      consistencyCheck,
-      pushRateSeconds: R,
-      windowSeconds: readings.seconds,
-      startedAt: new Date(started).toISOString(),
-      durationSeconds: (Date.now() - started) / 1000,
-      cache,
-      app,
-    };
+    const figures = await windowFigures(readings, fleet, pods, R);
+    return resultOf(
+      { name, kind: 'steady', pods, consistencyCheck },
+      R,
+      readings,
+      started,
+      figures,
+    );
   } finally {
     await fleet.stop();
     await stopPushgateways(cachePods);
@@ -101,23 +114,20 @@ export async function runChurn(ctx: RunContext, sweeper: boolean): Promise<Scena
     await fleet.stop();
     // Stopped before the groups are counted, so that no pass deletes any while they are.
     await sidecar?.stop();
-    const { cache, app } = await windowFigures(readings, fleet, pods, R);
+    const figures = await windowFigures(readings, fleet, pods, R);
     const sweeps = sidecar?.figures(readings.startMs, readings.endMs, readings.extraCpuSeconds);
     let error: string | undefined;
     if (sidecar && sweeps?.passes === 0)
       error = `the sweeper sidecar made no pass: ${sidecar.firstError ?? logTail(sidecar.child, 8)}`;
     return {
-      name,
-      kind: 'churn',
-      pods,
-      consistencyCheck: true,
+      ...resultOf(
+        { name, kind: 'churn', pods, consistencyCheck: true },
+        R,
+        readings,
+        started,
+        figures,
+      ),
       sweeper,
-      pushRateSeconds: R,
-      windowSeconds: readings.seconds,
-      startedAt: new Date(started).toISOString(),
-      durationSeconds: (Date.now() - started) / 1000,
-      cache,
-      app,
       podsStarted: fleet.started,
       ...(sweeps ? { sweeps } : {}),
       ...(error ? { error } : {}),
@@ -156,7 +166,7 @@ export async function runVmagent(ctx: RunContext, pods: number): Promise<Scenari
     });
     const seriesByJob = await fleet.seriesByJob();
     await fleet.stop();
-    const { cache, app } = await windowFigures(readings, fleet, pods, R, VMAGENT_ADDRESSES);
+    const figures = await windowFigures(readings, fleet, pods, R, VMAGENT_ADDRESSES);
     // Every push of the scenario, warm-up included: the store has had them all.
     let samplesExpected = 0;
     for (const r of fleet.reports) {
@@ -167,16 +177,13 @@ export async function runVmagent(ctx: RunContext, pods: number): Promise<Scenari
     const samplesSeen = await rowsWhenDrained().catch(() => null);
     const seriesSeen = await seriesStored().catch(() => null);
     return {
-      name,
-      kind: 'vmagent',
-      pods,
-      consistencyCheck: false,
-      pushRateSeconds: R,
-      windowSeconds: readings.seconds,
-      startedAt: new Date(started).toISOString(),
-      durationSeconds: (Date.now() - started) / 1000,
-      cache,
-      app,
+      ...resultOf(
+        { name, kind: 'vmagent', pods, consistencyCheck: false },
+        R,
+        readings,
+        started,
+        figures,
+      ),
       store: {
         seriesExpected: [...seriesByJob.values()].reduce((a, b) => a + b.now, 0),
         seriesSeen,
