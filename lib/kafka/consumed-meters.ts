@@ -77,22 +77,15 @@ export class ConsumedMeters {
     return this.start();
   }
 
-  /** A kafkajs consumer hands a message with this timestamp to its handler; as {@link begin}. */
+  /**
+   * A kafkajs consumer hands a message with this Kafka timestamp (or a batch, `undefined`) to its
+   * handler: as {@link begin}, with no consumer to report (the consumer is reported once, where
+   * it is instrumented).
+   */
   beginMessage(timestamp: unknown): number {
-    this.stamp(timestamp);
-    return this.start();
-  }
-
-  /** A message with this Kafka timestamp was consumed (the latest so far). */
-  stamp(timestamp: unknown): void {
     if (!this.resolved) this.resolve();
     if (this.age !== undefined && typeof timestamp === 'string') this.age.latest = timestamp;
-  }
-
-  /** Now, as a start time for {@link end} / {@link endMany}; {@link NOT_TIMED} when processing time is off. */
-  start(): number {
-    if (!this.resolved) this.resolve();
-    return this.times === undefined ? NOT_TIMED : performance.now();
+    return this.start();
   }
 
   /** The handler of a message of `topic`, started at `start`, has settled (either way). */
@@ -101,10 +94,14 @@ export class ConsumedMeters {
   }
 
   /**
-   * `n` messages of `topic` were handled between `start` and now: each is recorded with an equal
-   * share of the time. Returns now (the start of what comes next), or {@link NOT_TIMED}.
+   * `n` messages of `topic`, the last with Kafka timestamp `lastTimestamp`, were handled between
+   * `start` and now: the timestamp is stored as {@link beginMessage} stores it, and each message
+   * is recorded with an equal share of the time. Returns now (the start of what comes next), or
+   * {@link NOT_TIMED}.
    */
-  endMany(topic: string, start: number, n: number): number {
+  endMany(topic: string, start: number, n: number, lastTimestamp: unknown): number {
+    if (this.age !== undefined && typeof lastTimestamp === 'string')
+      this.age.latest = lastTimestamp;
     if (start === NOT_TIMED) return NOT_TIMED;
     const now = performance.now();
     if (n > 0) this.times!.recordMany(topic, (now - start) / 1000 / n, n);
@@ -115,6 +112,11 @@ export class ConsumedMeters {
   close(): void {
     for (const stop of this.stops.splice(0)) stop();
     this.lastConsumer = undefined;
+  }
+
+  /** Now, as a start time for {@link end}; {@link NOT_TIMED} when processing time is off. */
+  private start(): number {
+    return this.times === undefined ? NOT_TIMED : performance.now();
   }
 
   private consumerSeen(consumer: unknown): void {

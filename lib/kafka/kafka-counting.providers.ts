@@ -1,19 +1,25 @@
 /**
- * Entry of `lib/kafka/`: the providers of the Kafka counting. Where each count is made:
+ * Entry of `lib/kafka/`: the providers of the Kafka counting. Where each count is made (at most
+ * two files a path: the file that hooks in, and the one that counts):
  *
- * Consumed (`messages_consumed`, `messages_errors`, processing time):
- * - Nest Kafka transport, no code: `kafka-handlers.binder.ts` wraps each handler through
+ * Consumed (`messages_consumed`; with it `seconds_behind`, the lag gauge and processing time,
+ * through `consumed-meters.ts`):
+ * - Nest Kafka transport, no code: `kafka-handlers.binder.ts` wraps each handler with
  *   `consumed-handler.wrapper.ts`, which counts with `countConsumedOutcome` (`consumed-outcome.ts`).
  * - `KafkaConsumedInterceptor` fallback: `consumed.interceptor.ts` counts with `countOnComplete`
  *   (`consumed-outcome.ts`).
- * - kafkajs `instrumentConsumer`: `kafkajs.instrument.ts` (`countingEachMessage` / `countingEachBatch`).
+ * - kafkajs `instrumentConsumer`: `kafkajs.instrument.ts` (`countingEachMessage` / `ResolvedCounter`).
  *
  * Produced (`messages_produced`):
  * - `ClientKafka`: `client-kafka.binder.ts` hooks the client's producer with `countProducer`
- *   (`kafkajs-producer.instrument.ts`).
+ *   (`kafkajs-producer.instrument.ts`), which counts each send when the broker acknowledges it.
  * - `@CountProduced`: `count-produced.interceptor.ts` counts with `countProducedResult` (`produced-count.ts`).
  * - kafkajs `instrumentProducer`: `kafkajs.instrument.ts` calls `countProducer`
  *   (`kafkajs-producer.instrument.ts`).
+ *
+ * Errors (`messages_errors`): the app's exceptions in `lib/errors/errors.filter.ts`; a kafkajs
+ * handler's in `kafkajs.instrument.ts`. Lag: `consumer-lag.ts`. `seconds_behind`:
+ * `seconds-behind.gauge.ts`. Processing time: `processing-time.histogram.ts`.
  *
  * Shared: the label cap is `lib/manager/capped-series.ts`, lookup-or-create of the module's own
  * metrics `lib/metrics/own-metric.ts`, "is the result a promise" `isThenable` in `consumed-outcome.ts`.

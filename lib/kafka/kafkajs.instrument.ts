@@ -9,7 +9,7 @@ import type {
 } from 'kafkajs';
 import { LOGGER_CONTEXT } from '../metrics.constants';
 import type { MetricsManager } from '../manager/metrics.manager';
-import { ConsumedMeters, NOT_TIMED } from './consumed-meters';
+import { ConsumedMeters } from './consumed-meters';
 import { isThenable } from './consumed-outcome';
 import { ConsumerLagGauge } from './consumer-lag';
 import { DEFAULT_LAG_METRIC_NAME, INSTRUMENTED } from './kafka.constants';
@@ -176,7 +176,7 @@ class ResolvedCounter {
     private readonly metrics: MetricsManager,
     private readonly meters: ConsumedMeters,
   ) {
-    this.since = meters.start();
+    this.since = meters.beginMessage(undefined);
   }
 
   resolvedUpTo(offset: string): void {
@@ -194,8 +194,8 @@ class ResolvedCounter {
     if (upTo <= this.next) return;
     const n = upTo - this.next;
     this.metrics.incMessagesConsumed(this.batch.topic, n);
-    this.meters.stamp(this.batch.messages[upTo - 1].timestamp);
-    if (this.since !== NOT_TIMED) this.since = this.meters.endMany(this.batch.topic, this.since, n);
+    const last = this.batch.messages[upTo - 1].timestamp;
+    this.since = this.meters.endMany(this.batch.topic, this.since, n, last);
     this.next = upTo;
   }
 }

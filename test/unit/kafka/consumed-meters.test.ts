@@ -82,7 +82,7 @@ describe('ConsumedMeters', () => {
     const start = on.begin(context('orders', {}));
     expect(start).not.toBe(NOT_TIMED);
     on.end('orders', start);
-    on.endMany('orders', on.start(), 3);
+    on.endMany('orders', on.beginMessage(undefined), 3, undefined);
     const count = await sample(timed, 'message_processing_seconds', {
       topic: 'orders',
       le: '+Inf',

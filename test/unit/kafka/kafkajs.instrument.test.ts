@@ -140,6 +140,26 @@ describe('instrumentConsumer: seconds_behind and processing time', () => {
     );
   });
 
+  it('eachBatch: keeps the timestamp of the last message resolved, without processing time', async () => {
+    const m = testManager();
+    const consumer = instrumentConsumer(fakeConsumer(), m);
+    const now = Date.now();
+    const stamps = [now - 90_000, now - 60_000, now - 5_000].map(String);
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ resolveOffset }) => resolveOffset('1'),
+    });
+    const payload = batchPayload('orders', ['0', '1', '2'], []);
+    payload.batch.messages.forEach((message, i) =>
+      Object.assign(message, { timestamp: stamps[i] }),
+    );
+    await consumer.config!.eachBatch!(payload);
+    const behind = (await m.registry.getSingleMetric('seconds_behind')!.get()).values[0].value;
+    // Message 1 (60 s behind) is the last resolved; message 2 was never handed back.
+    expect(behind).toBeGreaterThanOrEqual(59);
+    expect(behind).toBeLessThan(85);
+  });
+
   it("caps the processing-time histogram at the module's maxTopics, counting later topics under '__overflow__'", async () => {
     const m = testManager(2);
     const consumer = instrumentConsumer(fakeConsumer(), m, { processingTime: { buckets: [1] } });
