@@ -17,7 +17,7 @@
  * - kafkajs `instrumentProducer`: `kafkajs.instrument.ts` calls `countProducer`
  *   (`kafkajs-producer.instrument.ts`).
  *
- * Errors (`messages_errors`): the app's exceptions in `lib/errors/errors.filter.ts`; a kafkajs
+ * Errors (`messages_errors`): the app's exceptions in `lib/filter/errors.filter.ts`; a kafkajs
  * handler's in `kafkajs.instrument.ts`. Lag: `consumer-lag.ts`. `seconds_behind`:
  * `seconds-behind.gauge.ts`. Processing time: `processing-time.histogram.ts`.
  *
