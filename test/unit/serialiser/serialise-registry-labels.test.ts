@@ -7,6 +7,7 @@ import {
   serialiseRegistry,
   type SerialiseOptions,
 } from '../../../lib/serialiser/serialise-registry';
+import { gaugeWithoutHashMap } from '../../support/registry-slices';
 import { parseTextFormat } from '../../support/text-format';
 
 // The label edit of every series: the pull side sets the push's grouping key, the vmagent push
@@ -160,20 +161,6 @@ describe('serialiseRegistry with a label edit', () => {
   });
 
   describe('on a prom-client whose internals it does not know (the fallback)', () => {
-    /** A prom-client that keeps a gauge's series under another name: get() still reads them. */
-    function gaugeWithoutHashMap(registry: Registry): void {
-      const gauge = registry.getSingleMetric('app_lag') as unknown as { hashMap?: object };
-      const series = gauge.hashMap;
-      delete gauge.hashMap;
-      const get = Gauge.prototype.get;
-      vi.spyOn(Gauge.prototype, 'get').mockImplementation(function (this: Gauge) {
-        const moved = !Object.hasOwn(this, 'hashMap');
-        return get.call(
-          moved ? (Object.create(this, { hashMap: { value: series } }) as Gauge) : this,
-        );
-      });
-    }
-
     /** A prom-client whose histogram reader throws on the serialiser's view of the metric. */
     function histogramReaderThrows(): void {
       type Readable = { getForPromString(): Promise<unknown> };

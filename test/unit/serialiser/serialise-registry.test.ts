@@ -4,7 +4,13 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { MetricsManager } from '../../../lib/manager/metrics.manager';
 import { resolveMetricsOptions } from '../../../lib/metrics.options';
 import { serialiseRegistry } from '../../../lib/serialiser/serialise-registry';
-import { appMetricsIn, labelsOf, MODULE_LABELS, readsPerTurn } from '../../support/registry-slices';
+import {
+  appMetricsIn,
+  gaugeWithoutHashMap,
+  labelsOf,
+  MODULE_LABELS,
+  readsPerTurn,
+} from '../../support/registry-slices';
 
 // scripts/prom-client-range.sh runs this file against the oldest prom-client of the peer range too.
 const askedVersion = process.env.NUBIUM_TEST_PROM_CLIENT_VERSION;
@@ -366,17 +372,7 @@ describe('serialiseRegistry', () => {
     it('writes registry.metrics() with one warning when a standard class keeps no hashMap, running each collect callback once', async () => {
       const { registry, calls } = registryCollecting();
       const expected = await registry.metrics();
-      // A prom-client that keeps a gauge's series under another name: get() still reads them.
-      const gauge = registry.getSingleMetric('app_lag') as unknown as { hashMap?: object };
-      const series = gauge.hashMap;
-      delete gauge.hashMap;
-      const get = Gauge.prototype.get;
-      vi.spyOn(Gauge.prototype, 'get').mockImplementation(function (this: Gauge) {
-        const moved = !Object.hasOwn(this, 'hashMap');
-        return get.call(
-          moved ? (Object.create(this, { hashMap: { value: series } }) as Gauge) : this,
-        );
-      });
+      gaugeWithoutHashMap(registry);
       expect(await serialiseRegistry(registry, { seriesPerSlice: 100 })).toBe(
         expected.replace('app_polled 1', 'app_polled 2'),
       );
