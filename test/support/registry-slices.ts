@@ -97,3 +97,18 @@ export function gaugeWithoutHashMap(registry: Registry, name = 'app_lag'): void 
     return get.call(moved ? (Object.create(this, { hashMap: { value: series } }) as Gauge) : this);
   });
 }
+
+/**
+ * A prom-client whose histogram reader throws on the serialiser's view of the metric, as a reader
+ * that reads a private field no longer fitting would. Restored by `vi.restoreAllMocks()`.
+ */
+export function histogramReaderThrows(): void {
+  type Readable = { getForPromString(): Promise<unknown> };
+  const read = (Histogram.prototype as unknown as Readable).getForPromString;
+  vi.spyOn(Histogram.prototype as unknown as Readable, 'getForPromString').mockImplementation(
+    function (this: Histogram) {
+      if (Object.getPrototypeOf(this) === Histogram.prototype) return read.call(this);
+      return Promise.reject(new TypeError('Cannot read private member #series from an object'));
+    },
+  );
+}

@@ -7,7 +7,7 @@ import {
   serialiseRegistry,
   type SerialiseOptions,
 } from '../../../lib/serialiser/serialise-registry';
-import { gaugeWithoutHashMap } from '../../support/registry-slices';
+import { gaugeWithoutHashMap, histogramReaderThrows } from '../../support/registry-slices';
 import { parseTextFormat } from '../../support/text-format';
 
 // The label edit of every series: the pull side sets the push's grouping key, the vmagent push
@@ -161,18 +161,6 @@ describe('serialiseRegistry with a label edit', () => {
   });
 
   describe('on a prom-client whose internals it does not know (the fallback)', () => {
-    /** A prom-client whose histogram reader throws on the serialiser's view of the metric. */
-    function histogramReaderThrows(): void {
-      type Readable = { getForPromString(): Promise<unknown> };
-      const read = (Histogram.prototype as unknown as Readable).getForPromString;
-      vi.spyOn(Histogram.prototype as unknown as Readable, 'getForPromString').mockImplementation(
-        function (this: Histogram) {
-          if (Object.getPrototypeOf(this) === Histogram.prototype) return read.call(this);
-          return Promise.reject(new TypeError('Cannot read private member #series from an object'));
-        },
-      );
-    }
-
     const BREAKS = [
       ['a standard class keeps no hashMap', gaugeWithoutHashMap, 'app_lag has no label hash'],
       ['a reader throws', histogramReaderThrows, 'Cannot read private member'],

@@ -7,6 +7,7 @@ import { serialiseRegistry } from '../../../lib/serialiser/serialise-registry';
 import {
   appMetricsIn,
   gaugeWithoutHashMap,
+  histogramReaderThrows,
   labelsOf,
   MODULE_LABELS,
   readsPerTurn,
@@ -410,16 +411,7 @@ describe('serialiseRegistry', () => {
     });
 
     it('writes registry.metrics() when a reader throws, with one warning per registry', async () => {
-      // A prom-client whose reader reads a private field throws on the serialiser's view of the
-      // metric, as a reader that no longer fits would.
-      type Readable = { getForPromString(): Promise<unknown> };
-      const read = (Histogram.prototype as unknown as Readable).getForPromString;
-      vi.spyOn(Histogram.prototype as unknown as Readable, 'getForPromString').mockImplementation(
-        function (this: Histogram) {
-          if (Object.getPrototypeOf(this) === Histogram.prototype) return read.call(this);
-          return Promise.reject(new TypeError('Cannot read private member #series from an object'));
-        },
-      );
+      histogramReaderThrows();
       const [first, second] = [registryWithAppMetrics(600), registryWithAppMetrics(700)];
       for (const registry of [first, first, second, second])
         expect(await serialiseRegistry(registry, { seriesPerSlice: 100 })).toBe(
