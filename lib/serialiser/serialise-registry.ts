@@ -3,13 +3,13 @@ import { Counter, Gauge, Histogram, Registry, Summary, type Metric } from 'prom-
 import { SERIES_PER_SLICE, yieldToEventLoop } from '../event-loop';
 import { LOGGER_CONTEXT } from '../metrics.constants';
 import { editLabels, effectiveEdit, type LabelEdit, type MetricData } from './label-edit';
-import { serialiseWhole } from './serialise-whole';
+import { serialiseWhole, writerData } from './serialise-whole';
 import { slicedSerialiserFallback } from './serialiser.messages';
 
 type Snapshot = { get(): Promise<MetricData> };
+type Collectable = Metric & { name: string; getForPromString?(): Promise<MetricData> };
 // prom-client formats one metric with this method (it backs `metrics()` and `getSingleMetricAsString`); untyped.
 type Formatter = { getMetricsAsString(metric: Snapshot): Promise<string> };
-type Collectable = Metric & { name: string; getForPromString?(): Promise<MetricData> };
 
 /** How a registry is serialised: the size of a slice, and the label edit of every series. */
 export interface SerialiseOptions {
@@ -258,10 +258,8 @@ async function* valuesInSlices(
   metric: Collectable,
   seriesPerSlice: number,
 ): AsyncGenerator<MetricData> {
-  // The same data prom-client's own formatting reads (histograms keep their labels unsplayed).
-  const data = await appCode(() =>
-    typeof metric.getForPromString === 'function' ? metric.getForPromString() : metric.get(),
-  );
+  // The same data prom-client's own formatting reads.
+  const data = await appCode(() => writerData(metric));
   const values = data.values ?? [];
   if (values.length <= seriesPerSlice) {
     yield { ...data, values };

@@ -2,7 +2,20 @@ import { Registry } from 'prom-client';
 import { editLabels, type LabelEdit, type MetricData } from './label-edit';
 import { editNotApplied } from './serialiser.messages';
 
-type Collectable = { name: string; get(): Promise<MetricData>; getForPromString?(): unknown };
+/** A metric as prom-client's writer reads it. */
+type Collectable = {
+  name: string;
+  get(): Promise<MetricData>;
+  getForPromString?(): Promise<MetricData>;
+};
+
+/**
+ * `metric`'s data as prom-client's writer reads it: `getForPromString()` when it has one (a
+ * histogram's labels stay unsplayed), else `get()`.
+ */
+export function writerData(metric: Collectable): Promise<MetricData> {
+  return typeof metric.getForPromString === 'function' ? metric.getForPromString() : metric.get();
+}
 
 /**
  * The registry in its own format, written by prom-client in one go (`registry.metrics()`), with
@@ -47,11 +60,7 @@ function standIn(metric: Collectable, edit: LabelEdit): object {
       return (metric as unknown as { type?: unknown }).type;
     },
     async get(): Promise<MetricData> {
-      const data =
-        typeof metric.getForPromString === 'function'
-          ? ((await metric.getForPromString()) as MetricData)
-          : await metric.get();
-      return editLabels(data, edit);
+      return editLabels(await writerData(metric), edit);
     },
   };
 }
