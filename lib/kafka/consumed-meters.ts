@@ -84,7 +84,7 @@ export class ConsumedMeters {
    */
   beginMessage(timestamp: unknown): number {
     if (!this.resolved) this.resolve();
-    if (this.age !== undefined && typeof timestamp === 'string') this.age.latest = timestamp;
+    this.stamp(timestamp);
     return this.start();
   }
 
@@ -100,8 +100,7 @@ export class ConsumedMeters {
    * {@link NOT_TIMED}.
    */
   endMany(topic: string, start: number, n: number, lastTimestamp: unknown): number {
-    if (this.age !== undefined && typeof lastTimestamp === 'string')
-      this.age.latest = lastTimestamp;
+    this.stamp(lastTimestamp);
     if (start === NOT_TIMED) return NOT_TIMED;
     const now = performance.now();
     if (n > 0) this.times!.recordMany(topic, (now - start) / 1000 / n, n);
@@ -112,6 +111,11 @@ export class ConsumedMeters {
   close(): void {
     for (const stop of this.stops.splice(0)) stop();
     this.lastConsumer = undefined;
+  }
+
+  /** A kafkajs message with this Kafka timestamp was consumed (the latest so far). */
+  private stamp(timestamp: unknown): void {
+    if (this.age !== undefined && typeof timestamp === 'string') this.age.latest = timestamp;
   }
 
   /** Now, as a start time for {@link end}; {@link NOT_TIMED} when processing time is off. */
